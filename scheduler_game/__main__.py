@@ -1,0 +1,3 @@
+from scheduler_game.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,97 @@
+"""The names task code sees without importing anything (GAME.md §3).
+
+Each is a plain function closed over the kernel: task code can call it, but cannot reach
+the kernel through it (that would take a dunder attribute, which the code rules refuse).
+"""
+
+from __future__ import annotations
+
+import types
+from typing import Any
+
+from scheduler_game.engine import sync
+from scheduler_game.engine.errors import Cancelled, QueueEmpty, QueueFull, Timeout
+from scheduler_game.engine.kernel import Kernel, TaskHandle, WaitFor
+from scheduler_game.engine.traps import JOIN, Trap, pause, sleep
+
+
+def task_api(kernel: Kernel) -> dict[str, Any]:
+    """The task API bound to one kernel, as a dict of globals for the level's module."""
+
+    def cpu(n: int = 1) -> None:
+        """Burn n ticks of CPU now, without giving the CPU up."""
+        kernel.burn(n)
+
+    def now() -> int:
+        """The tick of the virtual clock."""
+        return kernel.clock + kernel.burned
+
+    def print(*args: Any, sep: str = " ", end: str = "\n") -> None:
+        """Print to the level's output, stamped with the tick and the task."""
+        text = str(sep).join(str(a) for a in args)
+        if end and end != "\n":
+            text += str(end)
+        kernel.emit(text)
+
+    def spawn(fn: Any, *args: Any) -> TaskHandle:
+        """Start a task running fn(*args); returns its handle."""
+        return kernel.spawn(fn, args)
+
+    def cancel(task: TaskHandle) -> bool:
+        """Throw Cancelled into the task at its next resume; False if it has ended."""
+        return kernel.cancel(task)
+
+    def rand(a: int, b: int) -> int:
+        """A whole number from a to b inclusive, the same on every run of a variant."""
+        return kernel.rng.randint(a, b)
+
+    def join(task: TaskHandle) -> Trap:
+        """Wait for the task to end: its result, or its error raised here."""
+        return Trap(JOIN, task)
+
+    def wait_for(aw: Any, ticks: int) -> WaitFor:
+        """Wait for a trap or a coroutine, at most `ticks` ticks, else raise Timeout."""
+        return WaitFor(kernel, aw, ticks)
+
+    def Queue(maxsize: int = 0, name: str | None = None) -> sync.Queue:
+        return sync.Queue(kernel, maxsize, name)
+
+    def Event(name: str | None = None) -> sync.Event:
+        return sync.Event(kernel, name)
+
+    def Lock(name: str | None = None) -> sync.Lock:
+        return sync.Lock(kernel, name)
+
+    def Semaphore(value: int = 1, name: str | None = None) -> sync.Semaphore:
+        return sync.Semaphore(kernel, value, name)
+
+    return {
+        "cpu": cpu,
+        "now": now,
+        "print": print,
+        "spawn": spawn,
+        "cancel": cancel,
+        "rand": rand,
+        "pause": pause,
+        "sleep": sleep,
+        "join": join,
+        "wait_for": wait_for,
+        "Queue": Queue,
+        "Event": Event,
+        "Lock": Lock,
+        "Semaphore": Semaphore,
+        "Cancelled": Cancelled,
+        "Timeout": Timeout,
+        "QueueEmpty": QueueEmpty,
+        "QueueFull": QueueFull,
+        "coroutine": types.coroutine,
+    }
+
+
+TASK_API_NAMES = frozenset(
+    {
+        "cpu", "now", "print", "spawn", "cancel", "rand", "pause", "sleep", "join",
+        "wait_for", "Queue", "Event", "Lock", "Semaphore", "Cancelled", "Timeout",
+        "QueueEmpty", "QueueFull", "coroutine",
+    }
+)  # fmt: skip

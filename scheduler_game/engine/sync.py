@@ -1,0 +1,334 @@
+"""The objects tasks share: Queue, Event, Lock, Semaphore.
+
+Each hands out traps (`q.get()`, `lock.acquire()`, ...) that the kernel resolves by
+calling back into the object. Waiters are FIFO. A trap that need not wait does not
+switch, as in asyncio: a free lock is taken, a non-empty queue read, in the same slice.
+
+Everything task code can reach here is public and harmless; the machinery is behind
+underscore names, which task code cannot spell.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+from scheduler_game.engine.errors import QueueEmpty, QueueFull
+from scheduler_game.engine.traps import ACQUIRE, GET, PUT, WAIT, Trap
+
+if TYPE_CHECKING:
+    from scheduler_game.engine.kernel import Kernel, Task
+
+
+class SyncObject:
+    """What every shared object has: a name for reports, and a way to drop a waiter."""
+
+    __slots__ = ("_kernel", "_name")
+    _kind = "object"
+
+    def __init__(self, kernel: Kernel, name: str | None) -> None:
+        self._kernel = kernel
+        self._name = name
+
+    @property
+    def name(self) -> str | None:
+        return self._name
+
+    def _label(self) -> str:
+        return f"{self._kind} {self._name}" if self._name else f"a {self._kind}"
+
+    def _forget(self, task: Task) -> None:
+        """Drop `task` from the waiters (it was cancelled or timed out)."""
+
+    def _revoke(self, task: Task, verb: str, item: Any) -> None:
+        """Undo what was handed to `task`, which is cancelled before it could run."""
+
+    def _holders(self) -> str | None:
+        return None
+
+    def __repr__(self) -> str:
+        return f"<{self._label()}>"
+
+
+class Queue(SyncObject):
+    """A FIFO queue; `maxsize=0` means unbounded."""
+
+    __slots__ = ("_getters", "_items", "_maxsize", "_putters")
+    _kind = "queue"
+
+    def __init__(self, kernel: Kernel, maxsize: int = 0, name: str | None = None) -> None:
+        if type(maxsize) is not int or maxsize < 0:
+            raise ValueError(f"Queue(maxsize) takes a whole number >= 0, not {maxsize!r}")
+        super().__init__(kernel, name)
+        self._maxsize = maxsize
+        self._items: deque[Any] = deque()
+        self._getters: deque[Task] = deque()
+        self._putters: deque[tuple[Task, Any]] = deque()
+
+    @property
+    def maxsize(self) -> int:
+        return self._maxsize
+
+    def qsize(self) -> int:
+        return len(self._items)
+
+    def empty(self) -> bool:
+        return not self._items
+
+    def full(self) -> bool:
+        return 0 < self._maxsize <= len(self._items)
+
+    def get(self) -> Trap:
+        """Take the oldest item; wait while the queue is empty."""
+        return Trap(GET, self)
+
+    def put(self, item: Any) -> Trap:
+        """Add an item; wait while the queue is full."""
+        return Trap(PUT, self, item)
+
+    def get_nowait(self) -> Any:
+        if not self._items:
+            raise QueueEmpty(f"{self._label()} is empty")
+        return self._take()
+
+    def put_nowait(self, item: Any) -> None:
+        if not self._offer(item):
+            raise QueueFull(f"{self._label()} is full")
+
+    # -- the kernel's side
+
+    def _take(self) -> Any:
+        item = self._items.popleft()
+        if self._putters:  # the first waiting putter's item goes straight into the freed place
+            putter, waiting_item = self._putters.popleft()
+            self._items.append(waiting_item)
+            putter.handoff = (self, "put", waiting_item)
+            self._kernel._wake(putter, None)
+        return item
+
+    def _offer(self, item: Any) -> bool:
+        """Put without waiting; False when full."""
+        if self._getters:  # straight into the hands of the first waiting getter
+            getter = self._getters.popleft()
+            getter.handoff = (self, "get", item)
+            self._kernel._wake(getter, item)
+            return True
+        if self.full():
+            return False
+        self._items.append(item)
+        return True
+
+    def _get(self, task: Task) -> bool:
+        if self._items:
+            task.value = self._take()
+            return False
+        self._getters.append(task)
+        return True
+
+    def _put(self, task: Task, item: Any) -> bool:
+        if self._offer(item):
+            return False
+        self._putters.append((task, item))
+        return True
+
+    def _forget(self, task: Task) -> None:
+        if task in self._getters:
+            self._getters.remove(task)
+        self._putters = deque(p for p in self._putters if p[0] is not task)
+
+    def _revoke(self, task: Task, verb: str, item: Any) -> None:
+        if verb == "put":
+            # a putter whose item went in: take it back out, if nobody has taken it yet
+            for i, queued in enumerate(self._items):
+                if queued is item:
+                    del self._items[i]
+                    if self._putters:
+                        putter, waiting_item = self._putters.popleft()
+                        self._items.append(waiting_item)
+                        putter.handoff = (self, "put", waiting_item)
+                        self._kernel._wake(putter, None)
+                    return
+            return
+        # a getter handed an item: it goes to the next getter, or back to the front
+        if self._getters:
+            getter = self._getters.popleft()
+            getter.handoff = (self, "get", item)
+            self._kernel._wake(getter, item)
+        else:
+            self._items.appendleft(item)
+
+    def _holders(self) -> str | None:
+        return None
+
+
+class Event(SyncObject):
+    """A flag tasks can wait for; `set()` wakes every waiter."""
+
+    __slots__ = ("_flag", "_waiters")
+    _kind = "event"
+
+    def __init__(self, kernel: Kernel, name: str | None = None) -> None:
+        super().__init__(kernel, name)
+        self._flag = False
+        self._waiters: deque[Task] = deque()
+
+    def is_set(self) -> bool:
+        return self._flag
+
+    def set(self) -> None:
+        if self._flag:
+            return
+        self._flag = True
+        waiters, self._waiters = self._waiters, deque()
+        for task in waiters:
+            self._kernel._wake(task, True)
+
+    def clear(self) -> None:
+        self._flag = False
+
+    def wait(self) -> Trap:
+        """Wait until the event is set (no wait if it already is)."""
+        return Trap(WAIT, self)
+
+    def _wait(self, task: Task) -> bool:
+        if self._flag:
+            task.value = True
+            return False
+        self._waiters.append(task)
+        return True
+
+    def _forget(self, task: Task) -> None:
+        if task in self._waiters:
+            self._waiters.remove(task)
+
+
+class Lock(SyncObject):
+    """A mutex. A released lock goes straight to its first waiter."""
+
+    __slots__ = ("_owner", "_waiters")
+    _kind = "lock"
+
+    def __init__(self, kernel: Kernel, name: str | None = None) -> None:
+        super().__init__(kernel, name)
+        self._owner: Task | None = None
+        self._waiters: deque[Task] = deque()
+
+    def locked(self) -> bool:
+        return self._owner is not None
+
+    def acquire(self) -> Trap:
+        """Take the lock; wait while another task holds it."""
+        return Trap(ACQUIRE, self)
+
+    def release(self) -> None:
+        if self._owner is None:
+            raise RuntimeError(f"release of {self._label()}, which is not locked")
+        self._pass_on()
+
+    def _pass_on(self) -> None:
+        if self._waiters:
+            task = self._waiters.popleft()
+            self._owner = task
+            task.handoff = (self, "acquire", None)
+            self._kernel._wake(task, True)
+        else:
+            self._owner = None
+
+    def _acquire(self, task: Task) -> bool:
+        if self._owner is None:
+            self._owner = task
+            task.value = True
+            return False
+        self._waiters.append(task)
+        return True
+
+    def _forget(self, task: Task) -> None:
+        if task in self._waiters:
+            self._waiters.remove(task)
+
+    def _revoke(self, task: Task, verb: str, item: Any) -> None:
+        if self._owner is task:
+            self._pass_on()
+
+    def _holders(self) -> str | None:
+        return self._owner.name if self._owner is not None else None
+
+    def __aenter__(self) -> Trap:
+        return Trap(ACQUIRE, self)
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.release()
+
+
+class Semaphore(SyncObject):
+    """A counter of free places; `acquire()` waits while it is 0."""
+
+    __slots__ = ("_holding", "_value", "_waiters")
+    _kind = "semaphore"
+
+    def __init__(self, kernel: Kernel, value: int = 1, name: str | None = None) -> None:
+        if type(value) is not int or value < 0:
+            raise ValueError(f"Semaphore(value) takes a whole number >= 0, not {value!r}")
+        super().__init__(kernel, name)
+        self._value = value
+        self._waiters: deque[Task] = deque()
+        self._holding: list[Task] = []
+
+    @property
+    def value(self) -> int:
+        return self._value
+
+    def locked(self) -> bool:
+        return self._value == 0
+
+    def acquire(self) -> Trap:
+        """Take a place; wait while none is free."""
+        return Trap(ACQUIRE, self)
+
+    def release(self) -> None:
+        current = self._kernel.current
+        if current in self._holding:
+            self._holding.remove(current)
+        elif self._holding:
+            self._holding.pop(0)
+        self._pass_on()
+
+    def _pass_on(self) -> None:
+        if self._waiters:
+            task = self._waiters.popleft()
+            self._holding.append(task)
+            task.handoff = (self, "acquire", None)
+            self._kernel._wake(task, True)
+        else:
+            self._value += 1
+
+    def _acquire(self, task: Task) -> bool:
+        if self._value > 0 and not self._waiters:
+            self._value -= 1
+            self._holding.append(task)
+            task.value = True
+            return False
+        self._waiters.append(task)
+        return True
+
+    def _forget(self, task: Task) -> None:
+        if task in self._waiters:
+            self._waiters.remove(task)
+
+    def _revoke(self, task: Task, verb: str, item: Any) -> None:
+        if task in self._holding:
+            self._holding.remove(task)
+            self._pass_on()
+
+    def _holders(self) -> str | None:
+        return ", ".join(t.name for t in self._holding) or None
+
+    def __aenter__(self) -> Trap:
+        return Trap(ACQUIRE, self)
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.release()
+
+
+# The trap kind each object's kernel-side method answers.
+TRAP_METHODS = {GET: "_get", PUT: "_put", WAIT: "_wait", ACQUIRE: "_acquire"}

@@ -1,0 +1,57 @@
+"""Traps: what a task asks the scheduler for.
+
+A trap is a tiny object that works three ways, so both kinds of coroutine can use it:
+`await trap` (native), `yield trap` and `yield from trap` (generator-based). Each way
+hands the trap itself to the kernel, which sends back the result (or throws an error in).
+A bare `yield` hands over None, which the kernel reads as `pause()`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+# Trap kinds. Small ints: the kernel dispatches on them in its hottest loop.
+PAUSE = 0
+SLEEP = 1
+JOIN = 2
+GET = 3
+PUT = 4
+WAIT = 5
+ACQUIRE = 6
+
+KIND_NAMES = ("pause", "sleep", "join", "get", "put", "wait", "acquire")
+
+
+class Trap:
+    """One request to the scheduler: `kind`, the object it is about, and an argument."""
+
+    __slots__ = ("_arg", "_kind", "_target")
+
+    def __init__(self, kind: int, target: Any = None, arg: Any = None) -> None:
+        self._kind = kind
+        self._target = target
+        self._arg = arg
+
+    def __iter__(self) -> Generator[Trap, Any, Any]:
+        return (yield self)
+
+    __await__ = __iter__
+
+    def __repr__(self) -> str:
+        return f"<trap {KIND_NAMES[self._kind]}>"
+
+
+PAUSE_TRAP = Trap(PAUSE)
+
+
+def pause() -> Trap:
+    """Give up the CPU: go to the back of the ready queue."""
+    return PAUSE_TRAP
+
+
+def sleep(ticks: int) -> Trap:
+    """Give up the CPU for `ticks` ticks of the virtual clock."""
+    if type(ticks) is not int or ticks < 0:
+        raise ValueError(f"sleep() takes a whole number of ticks >= 0, not {ticks!r}")
+    return Trap(SLEEP, None, ticks)
