@@ -1,13 +1,353 @@
-"""The command line: `scheduler-game` and its subcommands."""
+"""The command line (GAME.md §5). Exit 0: every goal held on every variant; 1: some goal
+failed; 2: unusable input, with `PATH:LINE:COL: message` on stderr and no traceback.
+
+`check`, `validate`, `list`, `schema` and `new` never import Textual: authors and CI run
+them many times.
+"""
 
 from __future__ import annotations
 
+import argparse
+import json
 import sys
+from pathlib import Path
+from typing import Any
+
+EXIT_WON, EXIT_LOST, EXIT_UNUSABLE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Unusable input: printed as is, exit 2."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--levels",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="another folder of levels (also SCHEDULER_GAME_LEVELS, a path list)",
+    )
+    parser = argparse.ArgumentParser(
+        prog="scheduler-game",
+        description="Yield: a game about cooperative multitasking.",
+        parents=[common],
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    play = sub.add_parser("play", parents=[common], help="open one level in the game")
+    play.add_argument("level", metavar="LEVEL", help="a level id or a path to a level file")
+    play.add_argument("--solution", metavar="FILE", help="start with this file's code")
+
+    serve = sub.add_parser("serve", parents=[common], help="serve the game to a browser")
+    serve.add_argument("--port", type=int, default=8000)
+
+    check = sub.add_parser("check", parents=[common], help="run a level headless and judge it")
+    check.add_argument("level", metavar="LEVEL", help="a level id or a path to a level file")
+    check.add_argument(
+        "--solution", metavar="FILE", help="a Python file defining the editable tasks"
+    )
+    check.add_argument("--reference", action="store_true", help="run the level's own solution")
+    check.add_argument(
+        "--choose",
+        action="append",
+        default=[],
+        metavar="TASK=LABEL",
+        help="pick a version of a task",
+    )
+    check.add_argument(
+        "--order", metavar="T1,T2,...", help="the picks of the scheduler, by task name"
+    )
+    check.add_argument(
+        "--shuffle", type=int, default=0, metavar="N", help="also try N random orders"
+    )
+    check.add_argument(
+        "--policy",
+        choices=["fifo", "preemptive"],
+        help="run under this policy instead of the level's",
+    )
+    check.add_argument("--json", action="store_true", help="print the verdict as JSON")
+
+    validate = sub.add_parser("validate", parents=[common], help="prove level files")
+    validate.add_argument("paths", nargs="+", metavar="PATH", help="level files or folders")
+
+    sub.add_parser("schema", parents=[common], help="print the level JSON Schema")
+
+    new = sub.add_parser("new", parents=[common], help="write a commented level template")
+    new.add_argument("id", metavar="ID", help="the new level's id, e.g. my-first-level")
+    new.add_argument("--dir", default=".", help="where to write ID.yaml (default: here)")
+
+    lst = sub.add_parser("list", parents=[common], help="list levels and your progress")
+    lst.add_argument("--json", action="store_true")
+    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    print("Yield: the level file and the game screens are coming; the engine is here.")
-    return 0
+    args = _parser().parse_args(argv)
+    try:
+        command = args.command or "menu"
+        return int(globals()[f"cmd_{command}"](args))
+    except UsageError as err:
+        print(str(err), file=sys.stderr)
+        return EXIT_UNUSABLE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+# --------------------------------------------------------------------- helpers
+
+
+def _print_errors(errors: list[Any]) -> None:
+    for err in errors:
+        print(err.format(), file=sys.stderr)
+
+
+def _load(path: Path) -> Any:
+    from scheduler_game.level.load import LevelErrors, load_level
+
+    try:
+        return load_level(path)
+    except LevelErrors as bad:
+        raise UsageError("\n".join(e.format() for e in bad.errors)) from None
+
+
+def _resolve(arg: str, extra: list[str]) -> Path:
+    from scheduler_game.level.discover import level_dirs, resolve_level
+
+    path = resolve_level(arg, level_dirs(extra))
+    if path is None:
+        raise UsageError(
+            f"{arg}:1:1: no such level: give a path to a level file, or the id of a level "
+            "(`scheduler-game list` shows them)"
+        )
+    return path
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+# --------------------------------------------------------------------- commands
+
+
+def cmd_menu(args: argparse.Namespace) -> int:
+    # Until the game screens land, the bare command shows the levels and how to play one.
+    print("Yield: a game about cooperative multitasking.\n")
+    code = cmd_list(argparse.Namespace(json=False, levels=args.levels))
+    print("\nPlay from the terminal: scheduler-game check LEVEL --solution my_tasks.py")
+    print("See a level won: scheduler-game check LEVEL --reference")
+    return code
+
+
+def cmd_play(args: argparse.Namespace) -> int:
+    raise UsageError(
+        "scheduler-game play: the game screens are not built yet; "
+        f"use `scheduler-game check {args.level}` meanwhile"
+    )
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    raise UsageError("scheduler-game serve: the game screens are not built yet")
+
+
+def _parse_choices(items: list[str]) -> dict[str, str]:
+    choices = {}
+    for item in items:
+        task, sep, label = item.partition("=")
+        if not sep or not task or not label:
+            raise UsageError(f"--choose {item}:1:1: write --choose TASK=LABEL")
+        choices[task.strip()] = label.strip()
+    return choices
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from scheduler_game.level.load import LevelErrors, load_solution
+    from scheduler_game.level.run import Attempt, Options, check_level
+
+    loaded = _load(_resolve(args.level, args.levels))
+    solution = None
+    if args.solution:
+        try:
+            solution = load_solution(Path(args.solution))
+        except LevelErrors as bad:
+            raise UsageError("\n".join(e.format() for e in bad.errors)) from None
+    if args.shuffle < 0:
+        raise UsageError("--shuffle:1:1: N must be 0 or more")
+    order = None
+    if args.order is not None:
+        order = [p.strip() for p in args.order.split(",") if p.strip()]
+    attempt = Attempt(
+        solution=solution,
+        reference=args.reference,
+        choices=_parse_choices(args.choose),
+        order=order,
+    )
+    verdict = check_level(
+        loaded,
+        attempt,
+        Options(shuffle=args.shuffle, policy=args.policy),
+        sandbox=True,
+        progress=_progress_printer(args.shuffle),
+    )
+    code = verdict.exit_code()
+    if args.json:
+        data = verdict.model_dump(
+            mode="json", exclude={"variants": {"__all__": {"timeline", "idle"}}}
+        )
+        print(json.dumps(data, indent=2))
+    else:
+        from scheduler_game.report import render
+
+        render(verdict, _console())
+    if code == EXIT_UNUSABLE:
+        for error in [verdict.error, *(v.error for v in verdict.variants)]:
+            if error is not None:
+                print(error.format(), file=sys.stderr)
+    elif solution is not None or attempt.choices or order is not None:
+        _record(verdict)
+    return code
+
+
+def _progress_printer(shuffle: int) -> Any:
+    """Show progress on stderr for long checks (many random orders), on a terminal only."""
+    if shuffle < 20 or not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        end = "\n" if done == total else ""
+        print(f"\rrunning {done}/{total} runs", end=end, file=sys.stderr, flush=True)
+
+    return show
+
+
+def _record(verdict: Any) -> None:
+    from scheduler_game.progress import Progress
+
+    ticks = max((v.ticks for v in verdict.variants), default=None)
+    try:
+        Progress().record(verdict.level, verdict.passed, ticks, verdict.lines)
+    except OSError as err:  # save data is a comfort, never a reason to fail a check
+        print(f"note: progress not saved: {err}", file=sys.stderr)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from scheduler_game.level.discover import level_files
+    from scheduler_game.level.load import LevelErrors, load_level
+    from scheduler_game.level.prove import prove
+
+    paths = [Path(p) for p in args.paths]
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        raise UsageError("\n".join(f"{p}:1:1: no such file or folder" for p in missing))
+    files = level_files(paths)
+    if not files:
+        raise UsageError(f"{args.paths[0]}:1:1: no level files (*.yaml) here")
+    worst = EXIT_WON
+    for f in files:
+        try:
+            loaded = load_level(f)
+        except LevelErrors as bad:
+            _print_errors(bad.errors)
+            worst = EXIT_UNUSABLE
+            continue
+        proof = prove(loaded)
+        if proof.errors:
+            _print_errors(proof.errors)
+            worst = EXIT_UNUSABLE
+        elif proof.problems:
+            for problem in proof.problems:
+                print(f"{f}: {problem}", file=sys.stderr)
+            worst = max(worst, EXIT_LOST)
+        else:
+            print(f"ok  {f}: {'; '.join(proof.facts)}")
+    return worst
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from scheduler_game.level.schema import level_schema
+
+    print(json.dumps(level_schema(), indent=2))
+    return EXIT_WON
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    import re
+
+    from scheduler_game.level.discover import schema_file
+    from scheduler_game.level.template import new_level_text
+
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", args.id):
+        raise UsageError(
+            f"{args.id}:1:1: a level id is lower-case letters, digits and dashes, "
+            "like my-first-level"
+        )
+    folder = Path(args.dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{args.id}.yaml"
+    if target.exists():
+        raise UsageError(f"{target}:1:1: already exists; choose another id or move it away")
+    text = new_level_text(args.id)
+    schema = schema_file()
+    if schema is not None and not text.startswith("# yaml-language-server"):
+        import os
+
+        rel = os.path.relpath(schema.resolve(), folder.resolve())
+        text = f"# yaml-language-server: $schema={rel}\n{text}"
+    target.write_text(text, encoding="utf-8")
+    print(f"wrote {target}")
+    print(f"Fill in its TODOs, then prove it: scheduler-game validate {target}")
+    return EXIT_WON
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from scheduler_game.level.discover import level_dirs, level_files
+    from scheduler_game.level.load import LevelErrors, load_level
+    from scheduler_game.progress import Progress
+
+    progress = Progress().summary()
+    rows = []
+    broken = []
+    for f in level_files(level_dirs(args.levels)):
+        try:
+            level = load_level(f).level
+        except LevelErrors as bad:
+            broken.extend(bad.errors)
+            continue
+        p = progress.get(level.id)
+        rows.append(
+            {
+                "id": level.id,
+                "title": level.title,
+                "chapter": level.chapter,
+                "solved": bool(p and p.solved),
+                "best": p.best if p else None,
+                "_order": (level.chapter, level.order),
+            }
+        )
+    rows.sort(key=lambda r: r["_order"])
+    for r in rows:
+        del r["_order"]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        if not rows:
+            print("No levels found. Add a folder with --levels DIR or SCHEDULER_GAME_LEVELS.")
+        chapter = None
+        for r in rows:
+            if r["chapter"] != chapter:
+                chapter = r["chapter"]
+                print(f"\n{chapter}")
+            mark = "[x]" if r["solved"] else "[ ]"
+            best = f"  best {r['best']} ticks" if r["best"] is not None else ""
+            print(f"  {mark} {r['id']:<28} {r['title']}{best}")
+    for err in broken:
+        print(f"skipped: {err.format()}", file=sys.stderr)
+    return EXIT_WON
 
 
 if __name__ == "__main__":

@@ -1,0 +1,91 @@
+"""`validate`: a level is proved when its reference wins on every variant and its starter
+does not. Each step runs from fresh module state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from scheduler_game.level.load import LoadedLevel
+from scheduler_game.level.run import Attempt, Options, check_level
+from scheduler_game.level.verdict import CodeErrorInfo, Verdict
+
+SHUFFLES = 20  # random orders tried on a starter that wins under FIFO
+
+
+@dataclass
+class Proof:
+    errors: list[CodeErrorInfo] = field(default_factory=list)  # unusable: exit 2
+    problems: list[str] = field(default_factory=list)  # the level does not prove out: exit 1
+    facts: list[str] = field(default_factory=list)  # what was shown, for the ok line
+
+
+def _first_failure(verdict: Verdict) -> str:
+    for v in verdict.variants:
+        for g in v.goals:
+            if not g.passed:
+                return f"variant seed {v.seed}: {g.goal}: {g.detail}"
+    if verdict.losing_order is not None:
+        return f"loses under --order {','.join(verdict.losing_order.order)}"
+    return "some goal failed"
+
+
+def _error(verdict: Verdict) -> CodeErrorInfo | None:
+    return next((v.error for v in verdict.variants if v.error is not None), None)
+
+
+def starters(loaded: LoadedLevel) -> list[tuple[str, Attempt]]:
+    """Every way the level must be lost: its starter code, each wrong choice, plain FIFO."""
+    level = loaded.level
+    answers = {t.name: t.answer for t in level.tasks if t.choose and t.answer}
+    out: list[tuple[str, Attempt]] = []
+    if level.editable_tasks():
+        out.append(("the starter code", Attempt(choices=dict(answers))))
+    for task in level.choose_tasks():
+        for choice in task.choose or []:
+            if choice.label != task.answer:
+                wrong = {**answers, task.name: choice.label}
+                out.append(
+                    (
+                        f"choice {choice.label} of {task.name}",
+                        Attempt(reference=True, choices=wrong),
+                    )
+                )
+    if level.settings.policy == "player":
+        out.append(("the plain FIFO order", Attempt(reference=True, order=[])))
+    return out
+
+
+def prove(loaded: LoadedLevel) -> Proof:
+    proof = Proof()
+    reference = check_level(loaded, Attempt(reference=True), Options(timeline=False))
+    error = _error(reference)
+    if error is not None:
+        proof.errors.append(error)
+        return proof
+    seeds = len(reference.variants)
+    if reference.passed:
+        proof.facts.append(f"the reference wins on {seeds} variant{'s' if seeds > 1 else ''}")
+    else:
+        proof.problems.append(f"the reference solution does not win: {_first_failure(reference)}")
+    ways = starters(loaded)
+    if not ways:
+        proof.problems.append(
+            "nothing for the player to do: no editable task, no choose task, and the policy "
+            "is not player"
+        )
+    for what, attempt in ways:
+        verdict = check_level(loaded, attempt, Options(timeline=False))
+        if verdict.passed and attempt.order is None:
+            # It wins under FIFO; a level may teach that it wins only by luck.
+            verdict = check_level(loaded, attempt, Options(shuffle=SHUFFLES, timeline=False))
+        error = _error(verdict)
+        if error is not None:
+            proof.errors.append(error)
+        elif verdict.passed:
+            proof.problems.append(
+                f"{what} already wins: it must lose on some variant (or some of "
+                f"{SHUFFLES} random orders)"
+            )
+        else:
+            proof.facts.append(f"{what} loses ({_first_failure(verdict)})")
+    return proof

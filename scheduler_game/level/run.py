@@ -1,0 +1,185 @@
+"""From a level file and the player's attempt to a verdict.
+
+`program_spec` gathers the level's code in module order (setup, then every task as
+listed; a solution file replaces every editable task at the place of the first) into the
+plain-data spec that `scheduler_game.sandbox.execute` runs. `check_level` is the one
+function callers use: it runs the spec in-process or, with `sandbox=True`, in the
+sandbox's child process, and gives back the same `Verdict` either way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from scheduler_game.level.load import LoadedLevel, SolutionFile
+from scheduler_game.level.verdict import CodeErrorInfo, Verdict
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What to run: the player's code and choices, the level's reference, or its starter."""
+
+    solution: SolutionFile | None = None  # replaces the code of every editable task
+    reference: bool = False  # the level's solution, answer and solution_order
+    choices: dict[str, str] = field(default_factory=dict)  # choose task -> label
+    order: list[str] | None = None  # the player's picks (policy player, or any level)
+
+
+@dataclass(frozen=True)
+class Options:
+    shuffle: int = 0  # also run this many seeded random fair orders per variant
+    policy: str | None = None  # run under another policy than the level's (fifo, preemptive)
+    timeline: bool = True  # keep the segments (the text report and the screen draw them)
+
+
+class ChoiceError(Exception):
+    def __init__(self, error: CodeErrorInfo) -> None:
+        super().__init__(error.format())
+        self.error = error
+
+
+def _count_lines(source: str) -> int:
+    return sum(1 for ln in source.splitlines() if ln.strip() and not ln.strip().startswith("#"))
+
+
+def program_spec(
+    loaded: LoadedLevel, attempt: Attempt, options: Options | None = None
+) -> dict[str, Any]:
+    """The level and the attempt as plain data for `execute`. Raises ChoiceError."""
+    options = options or Options()
+    level = loaded.level
+    snippets: list[dict[str, Any]] = []
+    needs: list[tuple[str, int]] = []
+    lines: int | None = None
+
+    def add(source: str, path: str, line: int, col: int, what: str) -> int:
+        snippets.append({"source": source, "path": path, "line": line, "col": col, "what": what})
+        return len(snippets) - 1
+
+    if level.setup:
+        block = loaded.block("setup")
+        add(block.source, block.path, block.line, block.col, "setup")
+    solution_at: int | None = None
+    for i, task in enumerate(level.tasks):
+        if task.editable and attempt.solution is not None:
+            if solution_at is None:
+                sol = attempt.solution
+                solution_at = add(sol.source, sol.path, 1, 0, "your solution")
+                lines = _count_lines(sol.source)
+            needs.append((task.name, solution_at))
+            continue
+        if task.editable:
+            block = loaded.block(
+                f"tasks[{i}].solution" if attempt.reference else f"tasks[{i}].code"
+            )
+            lines = (lines or 0) + _count_lines(block.source)
+            what = f"task {task.name}"
+        elif task.choose:
+            label = _choice(loaded, i, attempt)
+            labels = [c.label for c in task.choose]
+            block = loaded.block(f"tasks[{i}].choose[{labels.index(label)}].code")
+            what = f"task {task.name} (choice {label})"
+        else:
+            block = loaded.block(f"tasks[{i}].code")
+            what = f"task {task.name}"
+        needs.append((task.name, add(block.source, block.path, block.line, block.col, what)))
+    for name in attempt.choices:
+        if not any(t.name == name and t.choose for t in level.tasks):
+            choosable = ", ".join(t.name for t in level.choose_tasks()) or "none"
+            raise ChoiceError(
+                CodeErrorInfo(
+                    path=loaded.path,
+                    line=1,
+                    col=1,
+                    message=f"--choose {name}=...: level {level.id} has no task {name} to "
+                    f"choose for (tasks with choices: {choosable})",
+                )
+            )
+    settings = level.settings
+    policy = options.policy or settings.policy
+    order = attempt.order
+    if order is None and attempt.reference and level.solution_order:
+        order = list(level.solution_order)
+    return {
+        "level": level.id,
+        "title": level.title,
+        "settings": {
+            "max_ticks": settings.max_ticks,
+            "starve_after": settings.starve_after,
+            "line_cost": settings.line_cost,
+            "runaway_lines": settings.runaway_lines,
+            "max_tasks": getattr(settings, "max_tasks", 1_000),
+        },
+        "shared": {name: spec.model_dump(exclude_none=True) for name, spec in level.shared.items()},
+        "tasks": [
+            {
+                "name": t.name,
+                "args": list(t.args),
+                "at": t.at,
+                "autostart": t.autostart,
+                "max_wait": t.max_wait,
+            }
+            for t in level.tasks
+        ],
+        "goals": [g.model_dump(exclude_none=True) for g in level.goals],
+        "snippets": snippets,
+        "needs": needs,
+        "seeds": [v.seed for v in level.variants] or [0],
+        "policy": policy,
+        "quantum": settings.quantum,
+        "order": order,
+        "shuffle": options.shuffle,
+        "lines": lines,
+        "timeline": options.timeline,
+    }
+
+
+def _choice(loaded: LoadedLevel, i: int, attempt: Attempt) -> str:
+    task = loaded.level.tasks[i]
+    labels = [c.label for c in task.choose or []]
+    label = attempt.choices.get(task.name)
+    if label is None and attempt.reference:
+        label = task.answer
+    if label is not None and label in labels:
+        return label
+    line, col = loaded.position("tasks", i, "choose")
+    if label is None:
+        message = (
+            f"task {task.name} needs a choice: --choose {task.name}=LABEL, "
+            f"with LABEL one of {', '.join(labels)}"
+        )
+    else:
+        message = f"task {task.name} has no choice {label!r}; its choices are {', '.join(labels)}"
+    raise ChoiceError(CodeErrorInfo(path=loaded.path, line=line, col=col, message=message))
+
+
+def check_level(
+    loaded: LoadedLevel,
+    attempt: Attempt,
+    options: Options | None = None,
+    *,
+    sandbox: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> Verdict:
+    """Run the attempt on every variant (and random orders, if asked) and judge it."""
+    try:
+        spec = program_spec(loaded, attempt, options)
+    except ChoiceError as bad:
+        return Verdict(
+            level=loaded.level.id,
+            title=loaded.level.title,
+            passed=False,
+            variants=[],
+            error=bad.error,
+        )
+    if sandbox:
+        from scheduler_game.sandbox.process import run_sandboxed
+
+        data = run_sandboxed(spec, progress=progress)
+    else:
+        from scheduler_game.sandbox.execute import execute
+
+        data = execute(spec, progress)
+    return Verdict.model_validate(data)

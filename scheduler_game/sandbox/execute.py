@@ -1,0 +1,292 @@
+"""Running a level's program: compile its code under the code rules and the runaway
+guard, run it on the engine for every variant (and random order), and judge each run.
+
+`execute(spec)` is the one function that runs task code. It takes and gives plain data
+(JSON-able dicts), so it runs the same in-process (tests) and in the sandbox's child
+process (the game), and it imports nothing heavy: no pydantic, no YAML, no Textual.
+
+The spec (built from a level file by `scheduler_game.level.run.program_spec`)::
+
+    {"level": id, "title": str,
+     "settings": {"max_ticks", "starve_after", "line_cost", "runaway_lines", "max_tasks"},
+     "shared": {name: {"queue": {"maxsize": 0}} | {"event": {}} | ...},
+     "tasks": [{"name", "args", "at", "autostart", "max_wait"}],
+     "goals": [{"all_finish": true}, ...],
+     "snippets": [{"source", "path", "line", "col", "what"}],   # in module order
+     "needs": [[task name, snippet index]],                     # who must define what
+     "seeds": [0], "policy": "fifo"|"preemptive", "quantum": 5,
+     "order": null | [names], "shuffle": 0, "lines": null | int, "timeline": true}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import CodeType
+from typing import Any
+
+from scheduler_game.engine import (
+    BadPick,
+    Fifo,
+    Halt,
+    Kernel,
+    Ordered,
+    Policy,
+    RunResult,
+    Shuffled,
+    TraceRecorder,
+    task_api,
+)
+from scheduler_game.level.judge import judge
+from scheduler_game.sandbox.builtins import build_namespace
+from scheduler_game.sandbox.guard import CodeRefused, compile_guarded
+
+COUNTER = "__lines__"
+Progress = Callable[[int, int], None]
+
+
+class Unusable(Exception):
+    """The code cannot run: refused by the rules, broken before the clock starts, or not
+    defining a task function. Carries {"path", "line", "col", "message"}."""
+
+    def __init__(self, error: dict[str, Any]) -> None:
+        super().__init__(f"{error['path']}:{error['line']}:{error['col']}: {error['message']}")
+        self.error = error
+
+
+def error_info(path: str, line: int, col: int, message: str) -> dict[str, Any]:
+    return {"path": path, "line": line, "col": col, "message": message}
+
+
+def compile_snippets(spec: dict[str, Any]) -> list[CodeType]:
+    codes = []
+    for snip in spec["snippets"]:
+        try:
+            codes.append(compile_guarded(snip["source"], snip["path"], snip["line"], COUNTER))
+        except CodeRefused as refused:
+            issue = refused.issues[0]
+            raise Unusable(
+                error_info(
+                    snip["path"],
+                    snip["line"] + issue.line - 1,
+                    snip["col"] + issue.col,
+                    issue.message,
+                )
+            ) from None
+    return codes
+
+
+def _policy(spec: dict[str, Any], shuffle_seed: int | None) -> tuple[Policy, str]:
+    if shuffle_seed is not None:
+        return Shuffled(shuffle_seed), f"shuffle {shuffle_seed}"
+    if spec.get("order") is not None:
+        return Ordered(spec["order"]), "order"
+    return Fifo(), spec.get("policy", "fifo")
+
+
+def _make_shared(namespace: dict[str, Any], name: str, spec: dict[str, Any]) -> Any:
+    ((kind, args),) = spec.items()
+    args = args or {}
+    if kind == "queue":
+        return namespace["Queue"](args.get("maxsize", 0), name=name)
+    if kind == "event":
+        return namespace["Event"](name=name)
+    if kind == "lock":
+        return namespace["Lock"](name=name)
+    return namespace["Semaphore"](args.get("value", 1), name=name)
+
+
+def _startup_error(snip: dict[str, Any], err: BaseException) -> dict[str, Any]:
+    line = snip["line"]
+    tb = err.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == snip["path"]:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    message = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
+    return error_info(
+        snip["path"], line, 1, f"{message} (in {snip['what']}, before the clock starts)"
+    )
+
+
+def run_once(
+    spec: dict[str, Any], codes: list[CodeType], seed: int, policy: Policy
+) -> tuple[RunResult, TraceRecorder]:
+    """One run from fresh module state: the level's code executed anew into new globals."""
+    settings = spec["settings"]
+    recorder = TraceRecorder()
+    kernel = Kernel(
+        max_ticks=settings["max_ticks"],
+        starve_after=settings["starve_after"],
+        line_cost=settings["line_cost"],
+        runaway_lines=settings["runaway_lines"],
+        seed=seed,
+        policy=policy,
+        quantum=spec["quantum"] if spec.get("policy") == "preemptive" else None,
+        max_tasks=settings.get("max_tasks", 1_000),
+        observers=[recorder],
+    )
+    namespace = build_namespace(task_api(kernel))
+    namespace[COUNTER] = kernel.count
+    for name, shared in spec["shared"].items():
+        namespace[name] = _make_shared(namespace, name, shared)
+    for snip, code in zip(spec["snippets"], codes, strict=True):
+        kernel.lines_left = settings["runaway_lines"]
+        try:
+            exec(code, namespace)
+        except Halt as halt:
+            line = halt.line or snip["line"]
+            raise Unusable(
+                error_info(
+                    snip["path"],
+                    line,
+                    1,
+                    f"{snip['what']} never finishes before the clock starts: "
+                    f"the loop at line {line} runs on and on",
+                )
+            ) from None
+        except BaseException as err:
+            raise Unusable(_startup_error(snip, err)) from None
+    for task_name, index in spec["needs"]:
+        if not callable(namespace.get(task_name)):
+            snip = spec["snippets"][index]
+            raise Unusable(
+                error_info(
+                    snip["path"],
+                    snip["line"],
+                    snip["col"] + 1,
+                    f"{snip['what']} must define the task function {task_name}(): "
+                    f"write `async def {task_name}(...)` or `def {task_name}(...)`",
+                )
+            )
+    kernel.name_objects(namespace)
+    for task in spec["tasks"]:
+        kernel.add_task(
+            task["name"],
+            namespace[task["name"]],
+            task.get("args", ()),
+            at=task.get("at", 0),
+            autostart=task.get("autostart", True),
+            max_wait=task.get("max_wait"),
+        )
+    return kernel.run(), recorder
+
+
+def variant_verdict(
+    spec: dict[str, Any],
+    seed: int,
+    label: str,
+    result: RunResult,
+    recorder: TraceRecorder,
+    goals: list[dict[str, Any]],
+) -> dict[str, Any]:
+    keep_timeline = spec.get("timeline", True)
+    return {
+        "seed": seed,
+        "passed": all(g["passed"] for g in goals),
+        "outcome": result.outcome,
+        "ticks": result.ticks,
+        "goals": goals,
+        "tasks": [
+            {
+                "name": t.name,
+                "state": t.state,
+                "cpu": t.cpu,
+                "ready_wait": t.ready_wait,
+                "longest_wait": t.longest_wait,
+                "starved": t.starved,
+                "finished_at": t.finished_at,
+                "longest_wait_from": t.longest_wait_from,
+                "max_wait": t.limit,
+                "switches": t.switches,
+                "error": str(t.error) if t.error else None,
+                "traceback": t.error.format() if t.error else None,
+            }
+            for t in result.tasks
+        ],
+        "output": [{"tick": o.tick, "task": o.task, "text": o.text} for o in result.output],
+        "waits": [{"task": w.task, "on": w.on, "held_by": w.held_by} for w in result.waits],
+        "error": None,
+        "policy": label,
+        "order": list(result.picks) if result.picks else None,
+        "hung": {"task": result.hung_task, "line": result.hung_line}
+        if result.outcome == "hung"
+        else None,
+        "dropped_output": result.dropped_output,
+        "notes": list(result.notes),
+        "timeline": [
+            {
+                "name": name,
+                "max_wait": recorder.limits[i],
+                "segments": [
+                    {"start": s.start, "end": s.end, "state": s.state, "detail": s.detail}
+                    for s in recorder.segments(name)
+                ],
+            }
+            for i, name in enumerate(recorder.names)
+        ]
+        if keep_timeline
+        else [],
+        "idle": [list(span) for span in recorder.idle_spans] if keep_timeline else [],
+    }
+
+
+def _error_variant(seed: int, error: dict[str, Any]) -> dict[str, Any]:
+    return {"seed": seed, "passed": False, "outcome": None, "ticks": 0, "error": error}
+
+
+def execute(spec: dict[str, Any], progress: Progress | None = None) -> dict[str, Any]:
+    """Run and judge every variant (and `shuffle` random orders of each): the verdict."""
+    seeds = spec.get("seeds") or [0]
+    shuffle = spec.get("shuffle", 0)
+    verdict: dict[str, Any] = {
+        "level": spec["level"],
+        "title": spec.get("title", ""),
+        "passed": False,
+        "variants": [],
+        "shuffled": shuffle,
+        "losing_order": None,
+        "error": None,
+        "lines": spec.get("lines"),
+    }
+    total = len(seeds) * (1 + shuffle)
+    done = 0
+    try:
+        codes = compile_snippets(spec)
+    except Unusable as bad:
+        verdict["variants"].append(_error_variant(seeds[0], bad.error))
+        return verdict
+    for seed in seeds:
+        policy, label = _policy(spec, None)
+        try:
+            result, recorder = run_once(spec, codes, seed, policy)
+        except Unusable as bad:
+            verdict["variants"].append(_error_variant(seed, bad.error))
+            return verdict
+        except BadPick as bad:
+            verdict["variants"].append(_error_variant(seed, error_info("--order", 1, 1, str(bad))))
+            return verdict
+        goals = judge(spec["goals"], result, recorder)
+        verdict["variants"].append(variant_verdict(spec, seed, label, result, recorder, goals))
+        done += 1
+        if progress:
+            progress(done, total)
+        for k in range(1, shuffle + 1):
+            if verdict["losing_order"] is not None:
+                break
+            policy, label = _policy(spec, k)
+            result, recorder = run_once(spec, codes, seed, policy)
+            goals = judge(spec["goals"], result, recorder)
+            if not all(g["passed"] for g in goals):
+                verdict["losing_order"] = {
+                    "seed": seed,
+                    "shuffle": k,
+                    "order": list(result.picks),
+                    "failed": [g for g in goals if not g["passed"]],
+                }
+            done += 1
+            if progress:
+                progress(done, total)
+    verdict["passed"] = (
+        all(v["passed"] for v in verdict["variants"]) and verdict["losing_order"] is None
+    )
+    return verdict
