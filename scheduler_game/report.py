@@ -34,6 +34,7 @@ STYLES = {
 }
 PRIORITY = ["starving", "running", "ready", "blocked", "sleeping", "done", "absent"]
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
+MAX_ROWS = 24  # task rows drawn; the rest are summed up in a line
 
 
 def split_starving(timeline: TaskTimeline) -> Iterable[tuple[int, int, str]]:
@@ -106,6 +107,10 @@ def draw_timeline(variant: VariantVerdict, max_width: int) -> list[Text]:
         row.append(ch, style=style)
     lines.append(row)
     for i, tl in enumerate(variant.timeline):
+        if i == MAX_ROWS and len(variant.timeline) > MAX_ROWS + 1:
+            more = len(variant.timeline) - MAX_ROWS
+            lines.append(Text(f"  ... and {more} more tasks (--json has them all)", style="dim"))
+            break
         letter = LETTERS[i] if i < len(LETTERS) else "*"
         row = Text(f"{letter} {tl.name[: label_w - 2]}".ljust(label_w) + " |")
         for state in columns(tl, ticks, per, width):
@@ -180,7 +185,8 @@ def render(verdict: Verdict, console: Console, *, show_output: int = 12) -> None
         console.print()
         console.print(Text("Output:", style="bold"))
         for o in shown.output[:show_output]:
-            console.print(Text(f"  t={o.tick:<4} {o.task:<12} ", style="dim") + Text(o.text))
+            line = Text(f"  t={o.tick:<4} {o.task:<12} ", style="dim") + Text(o.text)
+            console.print(line, soft_wrap=True)
         more = len(shown.output) - show_output + shown.dropped_output
         if more > 0:
             console.print(Text(f"  ... {more} more lines", style="dim"))
@@ -192,7 +198,7 @@ def render(verdict: Verdict, console: Console, *, show_output: int = 12) -> None
         mark = (
             Text("  ok   ", style="bold green") if g.passed else Text("  FAIL ", style="bold red")
         )
-        console.print(mark + Text(g.goal, style="bold") + Text(f"  {g.detail}"))
+        console.print(mark + Text(g.goal, style="bold") + Text(f"  {g.detail}"), soft_wrap=True)
     if verdict.losing_order is not None:
         lo = verdict.losing_order
         console.print()

@@ -110,7 +110,7 @@ def _wait_detail(t: TaskFigures, trace: TraceRecorder | None) -> str:
     if trace is not None:
         others = [n for n in trace.ran_between(start, end) if n != t.name]
         if others:
-            text += " while " + " and ".join(others[:3]) + (" ran" if len(others) == 1 else " ran")
+            text += " while " + " and ".join(others[:3]) + " ran"
     return text
 
 

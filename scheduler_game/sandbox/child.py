@@ -40,7 +40,7 @@ def _die_with_parent() -> None:
 
 def _limit(kind: int, value: int) -> None:
     try:
-        soft, hard = resource.getrlimit(kind)
+        _soft, hard = resource.getrlimit(kind)
         if hard != resource.RLIM_INFINITY:
             value = min(value, hard)
         resource.setrlimit(kind, (value, hard if kind != resource.RLIMIT_CPU else value + 1))

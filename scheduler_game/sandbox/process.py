@@ -9,6 +9,7 @@ behind.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -135,10 +136,8 @@ def run_sandboxed(
 
 def _kill(proc: subprocess.Popen[bytes]) -> None:
     if proc.poll() is None:
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
     try:
         proc.wait(timeout=5)
     except subprocess.TimeoutExpired:

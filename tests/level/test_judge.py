@@ -122,7 +122,8 @@ right = Lock()
     v = verdict({"deadlock": True}, code, ("alice", "bob"))
     assert v["passed"]
     assert v["detail"] == (
-        "deadlock: alice waits for lock right (held by bob), bob waits for lock left (held by alice)"
+        "deadlock: alice waits for lock right (held by bob), "
+        "bob waits for lock left (held by alice)"
     )
     assert not verdict({"deadlock": False}, code, ("alice", "bob"))["passed"]
     assert not verdict({"deadlock": True}, FAIR)["passed"]

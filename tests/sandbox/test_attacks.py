@@ -22,7 +22,7 @@ ARENA = Path(__file__).parent / "arena.yaml"
 
 def check(tmp_path: Path, code: str, *extra: str) -> tuple[int, dict | None, str]:
     sol = tmp_path / "attack.py"
-    sol.write_text(textwrap.dedent(code))
+    sol.write_text(textwrap.dedent(code).lstrip("\n"))
     r = subprocess.run(
         [
             sys.executable,
@@ -199,7 +199,7 @@ def test_infinite_recursion_crashes_the_task(tmp_path, body):
     ],
 )
 def test_refused_code_is_exit_2_at_its_line(tmp_path, body, line, words):
-    code, data, stderr = check(tmp_path, body)
+    code, _data, stderr = check(tmp_path, body)
     assert code == 2
     assert stderr.startswith(f"{tmp_path / 'attack.py'}:{line}:"), stderr
     assert words in stderr
@@ -274,7 +274,6 @@ def test_spawning_without_end_is_stopped(tmp_path):
         async def attacker():
             while True:
                 spawn(attacker)
-                await pause()
     """,
     )
     assert code == 1
