@@ -385,8 +385,10 @@ class Kernel:
         slice_started = self._on.slice_started
         slice_ended = self._on.slice_ended
         budget = self.runaway_lines
+        run_slice = self._run_slice
         if preemptive:
             self._kernel_glet = self._greenlet.getcurrent()
+            run_slice = self._run_slice_preemptive
 
         while self.halted is None:
             if not ready:
@@ -417,15 +419,11 @@ class Kernel:
                     task.starved_ticks += wait - task.limit
             task.state = RUNNING
             self.current = task
-            self.burned = 0
             self.lines_left = budget
-            for hook in slice_started:
-                hook(task, start)
-
-            if preemptive:
-                self._run_slice_preemptive(task)
-            else:
-                self._run_slice(task)
+            if slice_started:
+                for hook in slice_started:
+                    hook(task, start)
+            run_slice(task)
 
             burned = self.burned
             end = start + burned if burned > 0 else start + 1
@@ -477,6 +475,9 @@ class Kernel:
                     continue
                 self._exit(task, CANCELLED if isinstance(err, Cancelled) else CRASHED, err)
                 return
+            if (trap is PAUSE_TRAP or trap is None) and task.exc is None and self.halted is None:
+                task.state = READY  # the common case, kept off the slower path below
+                return
             if self._serve(task, trap):
                 return
             value, exc = task.value, task.exc
@@ -494,7 +495,7 @@ class Kernel:
             task.state = READY
             task.preempted = True
             return True
-        if type(trap) is not Trap:
+        if type(trap) is not Trap and trap is not PAUSE_TRAP:
             if type(trap) is WaitFor:
                 task.stack.append(task.coro)
                 task.coro = trap.__iter__()
@@ -913,7 +914,7 @@ class WaitFor:
 def _wait_for(kernel: Kernel, aw: Any, ticks: int) -> Generator[Any, Any, Any]:
     if inspect.iscoroutine(aw):
         inner = aw.__await__()
-    elif type(aw) is Trap or type(aw) is WaitFor or inspect.isgenerator(aw):
+    elif isinstance(aw, Trap) or type(aw) is WaitFor or inspect.isgenerator(aw):
         inner = iter(aw)
     else:
         raise TypeError(f"wait_for() takes a trap or a coroutine, not {type(aw).__name__}")

@@ -53,13 +53,16 @@ def describe_wait(waiting_on: Any) -> str | None:
 
 
 class TraceRecorder(Instrument):
-    """Records every task's states and the idle CPU."""
+    """Records every task's states and the idle CPU.
+
+    Each state change is one int, `tick << 3 | state`, in an `array`: the whole trace of a
+    million switches fits in a few dozen megabytes, and recording costs two appends.
+    """
 
     def __init__(self) -> None:
         self.names: list[str] = []
         self.limits: list[int] = []
-        self.times: list[array[int]] = []
-        self.states: list[bytearray] = []
+        self.marks: list[array[int]] = []
         self.details: list[dict[int, Any]] = []
         self.idle_spans: list[tuple[int, int]] = []
         self.end = 0
@@ -70,37 +73,29 @@ class TraceRecorder(Instrument):
     def task_spawned(self, task: Task, tick: int) -> None:
         self.names.append(task.name)
         self.limits.append(task.limit)
-        self.times.append(array("q", [0]))
-        self.states.append(bytearray([ABSENT]))
+        self.marks.append(array("q", [ABSENT]))
         self.details.append({})
 
     def task_ready(self, task: Task, tick: int) -> None:
         self._mark(task.id, tick, READY, None)
 
     def slice_ended(self, task: Task, start: int, end: int) -> None:
-        i = task.id
-        times = self.times[i]
-        states = self.states[i]
-        # the slice itself: running from start
-        if times[-1] == start:
-            states[-1] = RUNNING
-            if len(states) > 1 and states[-2] == RUNNING:
-                times.pop()
-                states.pop()
-        elif states[-1] != RUNNING:
-            times.append(start)
-            states.append(RUNNING)
-        # then what the task does next, from end
+        marks = self.marks[task.id]
+        last = marks[-1]
+        if task.state == "ready" and last >> 3 != start and last & 7 != RUNNING:
+            marks.append(start << 3 | RUNNING)  # the common case: paused after its slice
+            marks.append(end << 3 | READY)
+            return
+        self._mark(task.id, start, RUNNING, None)
         state = task.state
         if state == "ready":
-            times.append(end)
-            states.append(READY)
+            self._mark(task.id, end, READY, None)
         elif state == "running":  # the machine stopped inside this slice
             return
         elif state in ("sleeping", "blocked"):
-            self._mark(i, end, _CODES[state], task.waiting_on)
+            self._mark(task.id, end, _CODES[state], task.waiting_on)
         else:
-            self._mark(i, end, DONE, state)
+            self._mark(task.id, end, DONE, state)
 
     def idle(self, start: int, end: int) -> None:
         self.idle_spans.append((start, end))
@@ -110,22 +105,20 @@ class TraceRecorder(Instrument):
         self.outcome = outcome
 
     def _mark(self, i: int, tick: int, state: int, detail: Any) -> None:
-        times = self.times[i]
-        states = self.states[i]
+        marks = self.marks[i]
         details = self.details[i]
-        n = len(states) - 1
-        if times[n] == tick:  # a zero-length segment: replace it
-            states[n] = state
+        n = len(marks) - 1
+        last = marks[n]
+        if last >> 3 == tick:  # a zero-length segment: replace it
+            marks[n] = tick << 3 | state
             details.pop(n, None)
-            if n > 0 and states[n - 1] == state and details.get(n - 1) == detail:
-                times.pop()
-                states.pop()
+            if n > 0 and marks[n - 1] & 7 == state and details.get(n - 1) == detail:
+                marks.pop()
                 return
-        elif states[n] == state and details.get(n) == detail:
+        elif last & 7 == state and details.get(n) == detail:
             return
         else:
-            times.append(tick)
-            states.append(state)
+            marks.append(tick << 3 | state)
             n += 1
         if detail is not None:
             details[n] = detail
@@ -138,16 +131,16 @@ class TraceRecorder(Instrument):
     def segments(self, name: str) -> list[Segment]:
         """The task's segments, tiling [0, end) without gaps or overlaps."""
         i = self.names.index(name)
-        times, states, details = self.times[i], self.states[i], self.details[i]
+        marks, details = self.marks[i], self.details[i]
         out: list[Segment] = []
-        for k in range(len(states)):
-            start = times[k]
-            stop = times[k + 1] if k + 1 < len(times) else self.end
+        for k in range(len(marks)):
+            start = marks[k] >> 3
+            stop = marks[k + 1] >> 3 if k + 1 < len(marks) else self.end
             if stop > self.end:
                 stop = self.end
             if stop <= start:
                 continue
-            state = states[k]
+            state = marks[k] & 7
             detail = details.get(k)
             if state in (BLOCKED, SLEEPING):
                 detail = describe_wait(detail)
@@ -169,12 +162,12 @@ class TraceRecorder(Instrument):
         """The tasks that held the CPU at some tick of [start, end), most CPU first."""
         used: dict[str, int] = {}
         for i, name in enumerate(self.names):
-            times, states = self.times[i], self.states[i]
-            k = max(0, bisect_right(times, start) - 1)
-            while k < len(times) and times[k] < end:
-                if states[k] == RUNNING:
-                    stop = times[k + 1] if k + 1 < len(times) else self.end
-                    overlap = min(stop, end) - max(times[k], start)
+            marks = self.marks[i]
+            k = max(0, bisect_right(marks, (start << 3) | 7) - 1)
+            while k < len(marks) and marks[k] >> 3 < end:
+                if marks[k] & 7 == RUNNING:
+                    stop = marks[k + 1] >> 3 if k + 1 < len(marks) else self.end
+                    overlap = min(stop, end) - max(marks[k] >> 3, start)
                     if overlap > 0:
                         used[name] = used.get(name, 0) + overlap
                 k += 1

@@ -42,7 +42,20 @@ class Trap:
         return f"<trap {KIND_NAMES[self._kind]}>"
 
 
-PAUSE_TRAP = Trap(PAUSE)
+class _Pause(Trap):
+    """pause(): the commonest trap, awaited through a plain tuple iterator, which costs
+    less than a generator frame. The kernel sends None back, so no `send` is needed."""
+
+    __slots__ = ()
+
+    def __iter__(self) -> Any:
+        return iter(_PAUSE_ONLY)
+
+    __await__ = __iter__
+
+
+PAUSE_TRAP = _Pause(PAUSE)
+_PAUSE_ONLY = (PAUSE_TRAP,)
 
 
 def pause() -> Trap:
