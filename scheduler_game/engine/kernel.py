@@ -851,6 +851,7 @@ class Kernel:
             except BaseException as err:
                 task.state = CRASHED
                 task.error = task_error(err)
+                _force_end(task.coro)
             task.glet = None
         self.current = None
         self.halted = None
@@ -930,6 +931,16 @@ def _wait_for(kernel: Kernel, aw: Any, ticks: int) -> Generator[Any, Any, Any]:
     if deadline.fired:
         raise Timeout(f"did not finish within {ticks} ticks")
     return result
+
+
+def _force_end(coro: Any) -> None:
+    """A coroutine that ignored GeneratorExit: end it with an exception it does not
+    expect, so that Python does not try (and fail) to close it again when it is freed."""
+    for _ in range(3):
+        try:
+            coro.throw(Halt("closing"))
+        except BaseException:
+            return
 
 
 def _junk_message(value: Any) -> str:
