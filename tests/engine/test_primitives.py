@@ -77,7 +77,7 @@ def test_get_nowait_and_put_nowait():
 
 
 def test_a_free_lock_is_taken_without_a_switch_and_a_released_lock_goes_to_its_first_waiter():
-    result, rec = run_tasks(
+    result, _rec = run_tasks(
         """
         async def first():
             await door.acquire()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -65,12 +67,12 @@ def test_the_trace_tiles_time_and_one_task_or_idle_holds_the_cpu(tasks, max_tick
             assert segments == []
             continue
         assert segments[0].start == 0 and segments[-1].end == end
-        for before, after in zip(segments, segments[1:], strict=False):
+        for before, after in itertools.pairwise(segments):
             assert before.end == after.start and before.start < before.end
         busy += [(s.start, s.end) for s in segments if s.state == "running"]
     busy += list(rec.idle_spans)
     busy.sort()
-    for (_, a_end), (b_start, _) in zip(busy, busy[1:], strict=False):
+    for (_, a_end), (b_start, _) in itertools.pairwise(busy):
         assert a_end <= b_start, "two holders of the CPU at once"
     cpu = sum(t.cpu for t in result.tasks)
     idle = sum(b - a for a, b in rec.idle_spans)

@@ -85,7 +85,7 @@ def test_sleep_wakes_n_ticks_after_the_now_of_the_call(style):
 
 
 def test_end_of_slice_order_paused_task_first_then_sleepers_by_wake_then_sleep_order():
-    result, rec = run_tasks(
+    result, _rec = run_tasks(
         """
         async def hog():
             cpu(1)
