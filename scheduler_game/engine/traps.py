@@ -56,6 +56,8 @@ class _Pause(Trap):
 
 PAUSE_TRAP = _Pause(PAUSE)
 _PAUSE_ONLY = (PAUSE_TRAP,)
+# A builtin method as the slot: `await pause()` then runs no Python frame at all.
+_Pause.__await__ = _Pause.__iter__ = _PAUSE_ONLY.__iter__  # type: ignore[method-assign,assignment]
 
 
 def pause() -> Trap:
