@@ -34,7 +34,7 @@ def engine_native(tasks: int, each: int) -> float:
 
 
 def engine_generator(tasks: int, each: int) -> float:
-    def worker(n: int):  # noqa: ANN202 - a generator-based task
+    def worker(n: int):
         for _ in range(n):
             yield
 
@@ -74,7 +74,7 @@ def asyncio_sleep0(tasks: int, each: int) -> float:
 
 
 def bare_send(tasks: int, each: int) -> float:
-    def worker(n: int):  # noqa: ANN202
+    def worker(n: int):
         for _ in range(n):
             yield
 

@@ -166,6 +166,16 @@ def _parse_choices(items: list[str]) -> dict[str, str]:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from scheduler_game.sandbox import process
+
+    process.warm_up()  # the child starts while this process loads the level
+    try:
+        return _check(args)
+    finally:
+        process.discard_warm()
+
+
+def _check(args: argparse.Namespace) -> int:
     from scheduler_game.level.load import LevelErrors, load_solution
     from scheduler_game.level.run import Attempt, Options, check_level
 
@@ -190,7 +200,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     verdict = check_level(
         loaded,
         attempt,
-        Options(shuffle=args.shuffle, policy=args.policy),
+        Options(shuffle=args.shuffle, policy=args.policy, timeline=not args.json),
         sandbox=True,
         progress=_progress_printer(args.shuffle),
     )

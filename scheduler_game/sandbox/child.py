@@ -64,10 +64,15 @@ def main() -> int:
         out.write(json.dumps(message, separators=(",", ":")).encode() + b"\n")
         out.flush()
 
-    request = json.loads(sys.stdin.buffer.read())
-    sys.stdin.close()
-    # Import everything before the limits: the file limit would stop imports later.
+    # Import everything first (while the parent loads the level), and before the
+    # limits: the file limit would stop imports later.
     from scheduler_game.sandbox.execute import execute
+
+    raw = sys.stdin.buffer.read()
+    sys.stdin.close()
+    if not raw:
+        return 0  # a warm child that was not needed
+    request = json.loads(raw)
 
     faulthandler.enable(file=sys.stderr)
     faulthandler.register(signal.SIGXCPU, file=sys.stderr, all_threads=False, chain=True)

@@ -22,8 +22,6 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from scheduler_game.level.judge import goal_label
-
 EXIT_MEMORY = 3
 MAX_STDERR = 256 * 1024
 MAX_STDOUT = 512 * 1024 * 1024
@@ -63,15 +61,9 @@ def run_sandboxed(
     limits = limits or limits_for(spec)
     request = json.dumps({"spec": spec, "limits": asdict(limits)}).encode()
     started = time.monotonic()
-    proc = subprocess.Popen(
-        command or [sys.executable, "-I", "-m", "scheduler_game.sandbox.child"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=_child_env(),
-        start_new_session=True,  # its own process group, to kill it whole
-        close_fds=True,
-    )
+    proc = _take_warm_child() if command is None else None
+    if proc is None:
+        proc = start_child(command)
     verdict: dict[str, Any] | None = None
     died: dict[str, Any] | None = None
     garbage: bytes | None = None
@@ -134,6 +126,43 @@ def run_sandboxed(
     return _death_verdict(spec, proc.returncode, died, garbage, bytes(stderr), timed_out, limits)
 
 
+_warm: list[subprocess.Popen[bytes]] = []
+
+
+def start_child(command: list[str] | None = None) -> subprocess.Popen[bytes]:
+    """A fresh child interpreter, waiting for its request on stdin."""
+    return subprocess.Popen(
+        command or [sys.executable, "-I", "-m", "scheduler_game.sandbox.child"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=_child_env(),
+        start_new_session=True,  # its own process group, to kill it whole
+        close_fds=True,
+    )
+
+
+def warm_up() -> None:
+    """Start the next child now, so that its interpreter starts while the caller loads
+    the level: `check` is then as fast as the slower of the two, not their sum."""
+    if not _warm:
+        _warm.append(start_child())
+
+
+def discard_warm() -> None:
+    while _warm:
+        _kill(_warm.pop())
+
+
+def _take_warm_child() -> subprocess.Popen[bytes] | None:
+    while _warm:
+        proc = _warm.pop()
+        if proc.poll() is None:
+            return proc
+        _kill(proc)
+    return None
+
+
 def _kill(proc: subprocess.Popen[bytes]) -> None:
     if proc.poll() is None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -168,6 +197,8 @@ def _death_verdict(
     timed_out: bool,
     limits: Limits,
 ) -> dict[str, Any]:
+    from scheduler_game.level.judge import goal_label
+
     paths = {s["path"] for s in spec["snippets"]}
     frame = player_frame(stderr.decode("utf-8", "replace"), paths)
     where = f" at {frame[0]}:{frame[1]}" if frame else ""
