@@ -65,7 +65,7 @@ def test_every_key_of_the_format_is_read():
 
 
 def test_yaml_syntax_error():
-    line, col, message = one(BASE.replace("order: 1", "order: [1"))
+    line, _col, message = one(BASE.replace("order: 1", "order: [1"))
     assert message.startswith("YAML:") and line >= 4
 
 
@@ -87,19 +87,19 @@ def test_wrong_type_and_bad_value_point_at_the_value():
 
 
 def test_missing_key():
-    line, col, message = one(BASE.replace("title: Demo\n", ""))
+    _line, _col, message = one(BASE.replace("title: Demo\n", ""))
     assert message == "missing key 'title'"
 
 
 def test_unknown_goal():
     text = BASE.replace("  - all_finish: true", "  - all_done: true")
-    line, col, message = one(text)
+    line, _col, message = one(text)
     assert line == 12 and "unknown goal 'all_done'" in message and "no_starvation" in message
 
 
 def test_goal_naming_a_missing_task():
     text = BASE.replace("  - all_finish: true", "  - max_wait: {task: heartbeat, ticks: 3}")
-    line, col, message = one(text)
+    line, _col, message = one(text)
     assert line == 12 and message == "no task named heartbeat; the tasks are worker"
 
 
@@ -128,12 +128,12 @@ def test_player_policy_needs_a_solution_order():
 
 def test_python_syntax_error_points_at_the_yaml_line():
     text = BASE.replace("          await pause()", "          await pause(")
-    line, col, message = one(text)
+    line, _col, message = one(text)
     assert line == 10 and message.startswith("Python syntax:")
 
 
 def test_duplicate_keys_are_refused():
-    line, col, message = one(BASE.replace("order: 1\n", "order: 1\norder: 2\n"))
+    line, _col, message = one(BASE.replace("order: 1\n", "order: 1\norder: 2\n"))
     assert line == 5 and "duplicate key" in message
 
 
@@ -145,7 +145,7 @@ def test_alias_bombs_are_refused_quickly():
             f"{k}: &{k} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"
         )
     start = time.monotonic()
-    line, col, message = one(bomb)
+    line, _col, message = one(bomb)
     assert time.monotonic() - start < 1
     assert line == 1 and "anchors and aliases" in message
 
