@@ -52,6 +52,7 @@ OUTCOME_TIMEOUT = "timeout"
 OUTCOME_HUNG = "hung"
 
 _VERBS = {GET: "get", PUT: "put", WAIT: "wait", ACQUIRE: "acquire"}
+_EXHAUSTED = -(1 << 62)  # the runaway budget of a halted machine: any count goes below 0
 _PREEMPTED = object()  # what a preempted task's slice "yields" to the kernel
 _OUR_FILES = __file__.rsplit("/", 2)[0]  # frames of our own .py files are left out of tracebacks
 
@@ -268,6 +269,41 @@ class Kernel:
         kernel.add_task("worker", namespace["worker"])
         result = kernel.run()
     """
+
+    # Slots: the run loop and the counter touch these attributes millions of times.
+    __slots__ = (
+        "_greenlet",
+        "_kernel_glet",
+        "_on",
+        "burned",
+        "clock",
+        "closing",
+        "configs",
+        "current",
+        "dropped_output",
+        "halted",
+        "hung_task",
+        "line_cost",
+        "lines_left",
+        "max_line_length",
+        "max_output_lines",
+        "max_tasks",
+        "max_ticks",
+        "names",
+        "notes",
+        "observers",
+        "output",
+        "picks",
+        "policy",
+        "quantum",
+        "ready",
+        "rng",
+        "runaway_lines",
+        "seq",
+        "starve_after",
+        "tasks",
+        "timers",
+    )
 
     def __init__(
         self,
@@ -641,6 +677,7 @@ class Kernel:
         if self.clock + self.burned > self.max_ticks:
             self.burned = self.max_ticks - self.clock
             self.halted = Halt("timeout")
+            self.lines_left = _EXHAUSTED
             raise self.halted
 
     def count(self, lines: int, line: int) -> None:
@@ -649,11 +686,11 @@ class Kernel:
         `lines` statements are about to run at `line`. A slice that runs more than
         `runaway_lines` of them has hung the machine.
         """
-        if self.halted is not None:
-            raise self.halted
         self.lines_left -= lines
         if self.lines_left < 0:
-            self.halted = Halt("hung", line)
+            if self.halted is None:
+                self.halted = Halt("hung", line)
+            self.lines_left = _EXHAUSTED  # and every later count raises again
             raise self.halted
         if self.line_cost and self.current is not None:
             self.burn(lines * self.line_cost)
