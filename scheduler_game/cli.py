@@ -210,7 +210,7 @@ def _check(args: argparse.Namespace) -> int:
             mode="json", exclude={"variants": {"__all__": {"timeline", "idle"}}}
         )
         print(json.dumps(data, indent=2))
-    else:
+    elif code != EXIT_UNUSABLE:  # unusable input is said once, on stderr
         from scheduler_game.report import render
 
         render(verdict, _console())

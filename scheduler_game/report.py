@@ -169,6 +169,20 @@ def render(verdict: Verdict, console: Console, *, show_output: int = 12) -> None
         line.append(f": {v.outcome} at tick {v.ticks} ({v.policy})  ")
         line.append_text(mark)
         console.print(line)
+        if v.hung:
+            where = f" at line {v.hung['line']}" if v.hung.get("line") else ""
+            if v.hung.get("line") and v.hung.get("path"):
+                where = f" at {v.hung['path']}:{v.hung['line']}"
+            who = v.hung.get("task") or "a task"
+            console.print(
+                Text(
+                    f"  hung: {who} ran{where} without ever giving up the CPU",
+                    style="bold red",
+                ),
+                soft_wrap=True,
+            )
+        for note in v.notes if v.outcome in ("hung", "crashed") and not v.tasks else []:
+            console.print(Text(f"  {note}", style="bold red"), soft_wrap=True)
     console.print()
     if len(verdict.variants) > 1:
         console.print(Text(f"Timeline of variant seed {shown.seed}:", style="bold"))

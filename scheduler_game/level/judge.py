@@ -117,6 +117,8 @@ def _wait_detail(t: TaskFigures, trace: TraceRecorder | None) -> str:
 def _max_wait(
     value: dict[str, Any], result: RunResult, trace: TraceRecorder | None
 ) -> tuple[bool, str]:
+    if result.outcome == "hung":  # nobody else would ever run again: every wait is endless
+        return False, _outcome_note(result)
     limit = value["ticks"]
     instances = _instances(result, value["task"])
     if not instances:
@@ -128,6 +130,8 @@ def _max_wait(
 
 
 def _no_starvation(value: bool, result: RunResult, trace: TraceRecorder | None) -> tuple[bool, str]:
+    if result.outcome == "hung" and value:
+        return False, _outcome_note(result)
     starved = [t for t in result.tasks if t.starved]
     if not value:
         return bool(starved), "some task starved" if starved else "no task starved"

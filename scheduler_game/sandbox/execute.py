@@ -208,7 +208,11 @@ def variant_verdict(
         "error": None,
         "policy": label,
         "order": list(result.picks) if result.picks else None,
-        "hung": {"task": result.hung_task, "line": result.hung_line}
+        "hung": {
+            "task": result.hung_task,
+            "line": result.hung_line,
+            "path": _path_of(spec, result.hung_task),
+        }
         if result.outcome == "hung"
         else None,
         "dropped_output": result.dropped_output,
@@ -228,6 +232,17 @@ def variant_verdict(
         else [],
         "idle": [list(span) for span in recorder.idle_spans] if keep_timeline else [],
     }
+
+
+def _path_of(spec: dict[str, Any], task: str | None) -> str | None:
+    """The file a task's code came from (a spawned `worker-2` is `worker`'s)."""
+    if task is None:
+        return None
+    base = task.rsplit("-", 1)[0] if task.rsplit("-", 1)[-1].isdigit() else task
+    for name, index in spec["needs"]:
+        if name == base:
+            return spec["snippets"][index]["path"]
+    return None
 
 
 def _error_variant(seed: int, error: dict[str, Any]) -> dict[str, Any]:

@@ -407,3 +407,38 @@ def test_the_trace_of_a_run_is_recorded_for_every_task():
     k.add_task("b", api["a"])
     k.run()
     assert rec.names == ["a", "a-2"] or rec.names == ["a", "b"]
+
+
+def test_an_observer_sees_every_event_it_overrides():
+    from scheduler_game.engine import Instrument
+
+    class Log(Instrument):
+        def __init__(self) -> None:
+            self.events: list[tuple] = []
+
+        def slice_started(self, task, tick):
+            self.events.append(("start", task.name, tick))
+
+        def slice_ended(self, task, start, end):
+            self.events.append(("end", task.name, start, end, task.state))
+
+        def task_exited(self, task, tick):
+            self.events.append(("exit", task.name, tick))
+
+        def idle(self, start, end):
+            self.events.append(("idle", start, end))
+
+    log = Log()
+    k = Kernel(observers=[log])
+    api = task_api(k)
+    exec("async def a():\n    cpu(2)\n    await sleep(3)\n", api)
+    k.add_task("a", api["a"])
+    k.run()
+    assert log.events == [
+        ("start", "a", 0),
+        ("end", "a", 0, 2, "sleeping"),
+        ("idle", 2, 5),
+        ("start", "a", 5),
+        ("exit", "a", 6),
+        ("end", "a", 5, 6, "finished"),
+    ]

@@ -131,6 +131,7 @@ def test_bad_solution_is_exit_2_at_its_line(tmp_path, home, code, line, col, wor
         assert first.startswith(f"{prefix}{col}:"), first
     assert words in first
     assert "Traceback" not in r.stderr
+    assert r.stdout == ""  # said once, on stderr
 
 
 def test_bad_level_file_is_exit_2_at_its_line(tmp_path, home):

@@ -142,3 +142,14 @@ def test_labels():
     assert goal_label({"finish_by": 9}) == "finish_by 9"
     assert goal_label({"crash": "auditor"}) == "crash auditor"
     assert goal_label({"all_finish": True}) == "all_finish"
+
+
+def test_a_hung_machine_fails_every_wait_goal():
+    result, trace = run(FAIR, "heartbeat", "cruncher")
+    result.outcome = "hung"
+    result.hung_task, result.hung_line = "cruncher", 7
+    verdicts = judge(
+        [{"max_wait": {"task": "heartbeat", "ticks": 6}}, {"no_starvation": True}], result, trace
+    )
+    assert [v["passed"] for v in verdicts] == [False, False]
+    assert all(v["detail"].startswith("hung: cruncher") for v in verdicts)

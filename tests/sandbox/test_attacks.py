@@ -66,7 +66,7 @@ def test_while_true_pass_hangs_at_its_line(tmp_path):
     assert code == 1
     v = variant(data)
     assert v["outcome"] == "hung"
-    assert v["hung"] == {"task": "attacker", "line": 3}
+    assert v["hung"] == {"task": "attacker", "line": 3, "path": str(tmp_path / "attack.py")}
     assert "attacker ran at line 3" in goal_detail(data)
 
 
