@@ -202,37 +202,72 @@ class Event(SyncObject):
             self._waiters.remove(task)
 
 
-class Lock(SyncObject):
+class _Acquirable(SyncObject):
+    """What Lock and Semaphore share: FIFO waiters, `acquire()` and `async with`."""
+
+    __slots__ = ("_waiters",)
+
+    def __init__(self, kernel: Kernel, name: str | None) -> None:
+        super().__init__(kernel, name)
+        self._waiters: deque[Task] = deque()
+
+    def acquire(self) -> Trap:
+        """Take it; wait while it is not free."""
+        return Trap(ACQUIRE, self)
+
+    def release(self) -> None:
+        raise NotImplementedError
+
+    def _pass_on(self) -> None:
+        """Hand the freed place to the first waiter, at once, or keep it free."""
+        if self._waiters:
+            task = self._waiters.popleft()
+            self._handed(task)
+            task.handoff = (self, "acquire", None)
+            self._kernel._wake(task, True)
+        else:
+            self._freed()
+
+    def _handed(self, task: Task) -> None:
+        raise NotImplementedError
+
+    def _freed(self) -> None:
+        raise NotImplementedError
+
+    def _forget(self, task: Task) -> None:
+        if task in self._waiters:
+            self._waiters.remove(task)
+
+    def __aenter__(self) -> Trap:
+        return Trap(ACQUIRE, self)
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.release()
+
+
+class Lock(_Acquirable):
     """A mutex. A released lock goes straight to its first waiter."""
 
-    __slots__ = ("_owner", "_waiters")
+    __slots__ = ("_owner",)
     _kind = "lock"
 
     def __init__(self, kernel: Kernel, name: str | None = None) -> None:
         super().__init__(kernel, name)
         self._owner: Task | None = None
-        self._waiters: deque[Task] = deque()
 
     def locked(self) -> bool:
         return self._owner is not None
-
-    def acquire(self) -> Trap:
-        """Take the lock; wait while another task holds it."""
-        return Trap(ACQUIRE, self)
 
     def release(self) -> None:
         if self._owner is None:
             raise RuntimeError(f"release of {self._label()}, which is not locked")
         self._pass_on()
 
-    def _pass_on(self) -> None:
-        if self._waiters:
-            task = self._waiters.popleft()
-            self._owner = task
-            task.handoff = (self, "acquire", None)
-            self._kernel._wake(task, True)
-        else:
-            self._owner = None
+    def _handed(self, task: Task) -> None:
+        self._owner = task
+
+    def _freed(self) -> None:
+        self._owner = None
 
     def _acquire(self, task: Task) -> bool:
         if self._owner is None:
@@ -242,10 +277,6 @@ class Lock(SyncObject):
         self._waiters.append(task)
         return True
 
-    def _forget(self, task: Task) -> None:
-        if task in self._waiters:
-            self._waiters.remove(task)
-
     def _revoke(self, task: Task, verb: str, item: Any) -> None:
         if self._owner is task:
             self._pass_on()
@@ -253,17 +284,11 @@ class Lock(SyncObject):
     def _holders(self) -> str | None:
         return self._owner.name if self._owner is not None else None
 
-    def __aenter__(self) -> Trap:
-        return Trap(ACQUIRE, self)
 
-    async def __aexit__(self, *exc_info: object) -> None:
-        self.release()
-
-
-class Semaphore(SyncObject):
+class Semaphore(_Acquirable):
     """A counter of free places; `acquire()` waits while it is 0."""
 
-    __slots__ = ("_holding", "_value", "_waiters")
+    __slots__ = ("_holding", "_value")
     _kind = "semaphore"
 
     def __init__(self, kernel: Kernel, value: int = 1, name: str | None = None) -> None:
@@ -271,7 +296,6 @@ class Semaphore(SyncObject):
             raise ValueError(f"Semaphore(value) takes a whole number >= 0, not {value!r}")
         super().__init__(kernel, name)
         self._value = value
-        self._waiters: deque[Task] = deque()
         self._holding: list[Task] = []
 
     @property
@@ -281,10 +305,6 @@ class Semaphore(SyncObject):
     def locked(self) -> bool:
         return self._value == 0
 
-    def acquire(self) -> Trap:
-        """Take a place; wait while none is free."""
-        return Trap(ACQUIRE, self)
-
     def release(self) -> None:
         current = self._kernel.current
         if current in self._holding:
@@ -293,14 +313,11 @@ class Semaphore(SyncObject):
             self._holding.pop(0)
         self._pass_on()
 
-    def _pass_on(self) -> None:
-        if self._waiters:
-            task = self._waiters.popleft()
-            self._holding.append(task)
-            task.handoff = (self, "acquire", None)
-            self._kernel._wake(task, True)
-        else:
-            self._value += 1
+    def _handed(self, task: Task) -> None:
+        self._holding.append(task)
+
+    def _freed(self) -> None:
+        self._value += 1
 
     def _acquire(self, task: Task) -> bool:
         if self._value > 0 and not self._waiters:
@@ -311,10 +328,6 @@ class Semaphore(SyncObject):
         self._waiters.append(task)
         return True
 
-    def _forget(self, task: Task) -> None:
-        if task in self._waiters:
-            self._waiters.remove(task)
-
     def _revoke(self, task: Task, verb: str, item: Any) -> None:
         if task in self._holding:
             self._holding.remove(task)
@@ -322,13 +335,3 @@ class Semaphore(SyncObject):
 
     def _holders(self) -> str | None:
         return ", ".join(t.name for t in self._holding) or None
-
-    def __aenter__(self) -> Trap:
-        return Trap(ACQUIRE, self)
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        self.release()
-
-
-# The trap kind each object's kernel-side method answers.
-TRAP_METHODS = {GET: "_get", PUT: "_put", WAIT: "_wait", ACQUIRE: "_acquire"}
