@@ -28,6 +28,9 @@ def task_api(kernel: Kernel) -> dict[str, Any]:
 
     def print(*args: Any, sep: str = " ", end: str = "\n") -> None:
         """Print to the level's output, stamped with the tick and the task."""
+        if len(kernel.output) >= kernel.max_output_lines:  # a flood: count it, cheaply
+            kernel.dropped_output += 1
+            return
         text = str(sep).join(str(a) for a in args)
         if end and end != "\n":
             text += str(end)

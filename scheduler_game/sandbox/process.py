@@ -37,7 +37,7 @@ class Limits:
 def limits_for(spec: dict[str, Any]) -> Limits:
     """More runs (variants x random orders) get more time, within reason."""
     runs = len(spec.get("seeds") or [0]) * (1 + spec.get("shuffle", 0))
-    cpu = min(300, 4 + runs)
+    cpu = min(300, 8 + 2 * runs)
     return Limits(cpu_seconds=cpu, wall_seconds=cpu * 2 + 5)
 
 
@@ -211,9 +211,9 @@ def _death_verdict(
         )
     elif returncode in (-signal.SIGXCPU, -signal.SIGKILL) or (died or {}).get("reason") == "cpu":
         note = (
-            f"the code{where} ran a computation the game's clock cannot interrupt "
-            f"(such as sum(range(10**13)) or 7 ** 10**9) for more than {limits.cpu_seconds} s "
-            "of real CPU: it was stopped"
+            f"the run used more than {limits.cpu_seconds} s of real CPU and was stopped "
+            f"(last{where}): a computation too big for the game's clock to interrupt, such "
+            "as sum(range(10**13)) or 7 ** 10**9, or far too much work for one level"
         )
     elif returncode == EXIT_MEMORY or (died or {}).get("reason") == "memory":
         outcome = "crashed"
