@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
 ABSENT, READY, RUNNING, SLEEPING, BLOCKED, DONE = range(6)
 STATE_NAMES = ("absent", "ready", "running", "sleeping", "blocked", "done")
+_TICK = 24  # bits below the tick in a log entry: 21 for the task id, 3 for the state
+_MAX_TASKS = 1 << (_TICK - 3)
 _CODES = {"ready": READY, "running": RUNNING, "sleeping": SLEEPING, "blocked": BLOCKED}
 
 
@@ -55,47 +57,50 @@ def describe_wait(waiting_on: Any) -> str | None:
 class TraceRecorder(Instrument):
     """Records every task's states and the idle CPU.
 
-    Each state change is one int, `tick << 3 | state`, in an `array`: the whole trace of a
-    million switches fits in a few dozen megabytes, and recording costs two appends.
+    While the run goes, each change of a task's state is one int appended to one array,
+    `tick << 24 | task id << 3 | state`: recording a switch costs two appends to memory
+    that stays in cache, whatever the number of tasks. Per-task segments are built from
+    that log when first asked for. A million switches fit in about 16 MB.
     """
 
     def __init__(self) -> None:
         self.names: list[str] = []
         self.limits: list[int] = []
-        self.marks: list[array[int]] = []
-        self.details: list[dict[int, Any]] = []
+        self.log: array[int] = array("q")
+        self._append = self.log.append
+        self.log_details: dict[int, Any] = {}  # log index -> what a task waits on, or how it ended
         self.idle_spans: list[tuple[int, int]] = []
         self.end = 0
         self.outcome: str | None = None
+        self._built = -1
+        self._marks: list[array[int]] = []
+        self._details: list[dict[int, Any]] = []
 
     # -- hooks
 
     def task_spawned(self, task: Task, tick: int) -> None:
+        if task.id >= _MAX_TASKS:
+            raise RuntimeError(f"the trace records {_MAX_TASKS} tasks at most")
         self.names.append(task.name)
         self.limits.append(task.limit)
-        self.marks.append(array("q", [ABSENT]))
-        self.details.append({})
+        self.log.append(task.id << 3 | ABSENT)
 
     def task_ready(self, task: Task, tick: int) -> None:
-        self._mark(task.id, tick, READY, None)
+        self.log.append(tick << _TICK | task.id << 3 | READY)
 
     def slice_ended(self, task: Task, start: int, end: int) -> None:
-        marks = self.marks[task.id]
-        last = marks[-1]
-        if task.state == "ready" and last >> 3 != start and last & 7 != RUNNING:
-            marks.append(start << 3 | RUNNING)  # the common case: paused after its slice
-            marks.append(end << 3 | READY)
-            return
-        self._mark(task.id, start, RUNNING, None)
+        append = self._append
+        tid = task.id << 3
+        append(start << _TICK | tid | RUNNING)
         state = task.state
         if state == "ready":
-            self._mark(task.id, end, READY, None)
-        elif state == "running":  # the machine stopped inside this slice
-            return
-        elif state in ("sleeping", "blocked"):
-            self._mark(task.id, end, _CODES[state], task.waiting_on)
-        else:
-            self._mark(task.id, end, DONE, state)
+            append(end << _TICK | tid | READY)
+        elif state == "sleeping" or state == "blocked":
+            self.log_details[len(self.log)] = task.waiting_on
+            append(end << _TICK | tid | _CODES[state])
+        elif state != "running":  # "running": the machine stopped inside this slice
+            self.log_details[len(self.log)] = state
+            append(end << _TICK | tid | DONE)
 
     def idle(self, start: int, end: int) -> None:
         self.idle_spans.append((start, end))
@@ -104,9 +109,28 @@ class TraceRecorder(Instrument):
         self.end = tick
         self.outcome = outcome
 
+    # -- per task, built from the log
+
+    @property
+    def marks(self) -> list[array[int]]:
+        """Per task, its state changes as `tick << 3 | state`, merged and in order."""
+        self._build()
+        return self._marks
+
+    def _build(self) -> None:
+        if self._built == len(self.log):
+            return
+        self._marks = [array("q", [ABSENT]) for _ in self.names]
+        self._details = [{} for _ in self.names]
+        details = self.log_details
+        mask = (1 << (_TICK - 3)) - 1
+        for index, event in enumerate(self.log):
+            self._mark((event >> 3) & mask, event >> _TICK, event & 7, details.get(index))
+        self._built = len(self.log)
+
     def _mark(self, i: int, tick: int, state: int, detail: Any) -> None:
-        marks = self.marks[i]
-        details = self.details[i]
+        marks = self._marks[i]
+        details = self._details[i]
         n = len(marks) - 1
         last = marks[n]
         if last >> 3 == tick:  # a zero-length segment: replace it
@@ -131,7 +155,7 @@ class TraceRecorder(Instrument):
     def segments(self, name: str) -> list[Segment]:
         """The task's segments, tiling [0, end) without gaps or overlaps."""
         i = self.names.index(name)
-        marks, details = self.marks[i], self.details[i]
+        marks, details = self.marks[i], self._details[i]
         out: list[Segment] = []
         for k in range(len(marks)):
             start = marks[k] >> 3
@@ -161,8 +185,9 @@ class TraceRecorder(Instrument):
     def ran_between(self, start: int, end: int) -> list[str]:
         """The tasks that held the CPU at some tick of [start, end), most CPU first."""
         used: dict[str, int] = {}
+        all_marks = self.marks
         for i, name in enumerate(self.names):
-            marks = self.marks[i]
+            marks = all_marks[i]
             k = max(0, bisect_right(marks, (start << 3) | 7) - 1)
             while k < len(marks) and marks[k] >> 3 < end:
                 if marks[k] & 7 == RUNNING:
