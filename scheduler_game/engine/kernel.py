@@ -459,7 +459,28 @@ class Kernel:
             if slice_started:
                 for hook in slice_started:
                     hook(task, start)
-            run_slice(task)
+            if task.exc is None and not preemptive:
+                # The first resume of the slice, inlined: most slices end at a pause.
+                value = task.value
+                task.value = None
+                try:
+                    trap = task.coro.send(value)
+                except BaseException as err:
+                    went_on = self._raised(task, err)
+                    if went_on is not None:
+                        self._drive(task, *went_on)
+                else:
+                    if (trap is PAUSE_TRAP or trap is None) and task.exc is None:
+                        if self.halted is None:
+                            task.state = READY
+                        else:
+                            self._halt_in(task, self.halted)
+                    elif not self._serve(task, trap):
+                        value, exc = task.value, task.exc
+                        task.value = task.exc = None
+                        self._drive(task, value, exc)
+            else:
+                run_slice(task)
 
             burned = self.burned
             end = start + burned if burned > 0 else start + 1
@@ -491,26 +512,18 @@ class Kernel:
         """Resume `task` and serve its traps until one makes it give up the CPU."""
         value, exc = task.value, task.exc
         task.value = task.exc = None
+        self._drive(task, value, exc)
+
+    def _drive(self, task: Task, value: Any, exc: BaseException | None) -> None:
         while True:
             try:
                 trap = task.coro.send(value) if exc is None else task.coro.throw(exc)
-            except StopIteration as stop:
-                if task.stack:  # a `yield wait_for(...)` finished: back to the outer coroutine
-                    task.coro = task.stack.pop()
-                    value, exc = stop.value, None
-                    continue
-                self._exit(task, FINISHED, result=stop.value)
-                return
-            except Halt as halt:
-                self._halt_in(task, halt)
-                return
             except BaseException as err:
-                if task.stack and not isinstance(err, Halt):
-                    task.coro = task.stack.pop()
-                    value, exc = None, err
-                    continue
-                self._exit(task, CANCELLED if isinstance(err, Cancelled) else CRASHED, err)
-                return
+                went_on = self._raised(task, err)
+                if went_on is None:
+                    return
+                value, exc = went_on
+                continue
             if (trap is PAUSE_TRAP or trap is None) and task.exc is None and self.halted is None:
                 task.state = READY  # the common case, kept off the slower path below
                 return
@@ -518,6 +531,23 @@ class Kernel:
                 return
             value, exc = task.value, task.exc
             task.value = task.exc = None
+
+    def _raised(self, task: Task, err: BaseException) -> tuple[Any, BaseException | None] | None:
+        """The task's coroutine returned or raised. None when the task has ended; else,
+        when an inner `yield wait_for(...)` ended, what to send or throw into the outer."""
+        if isinstance(err, Halt):
+            self._halt_in(task, err)
+            return None
+        if task.stack:  # back to the outer coroutine of a `yield wait_for(...)`
+            task.coro = task.stack.pop()
+            if type(err) is StopIteration:
+                return err.value, None
+            return None, err
+        if type(err) is StopIteration:
+            self._exit(task, FINISHED, result=err.value)
+        else:
+            self._exit(task, CANCELLED if isinstance(err, Cancelled) else CRASHED, err)
+        return None
 
     def _serve(self, task: Task, trap: Any) -> bool:
         """Act on what the task yielded. True when it gave up the CPU."""
