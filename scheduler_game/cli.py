@@ -176,10 +176,21 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from scheduler_game.level.load import LevelErrors, load_solution
+    from scheduler_game.level.load import LevelErrors, load_level, load_solution
     from scheduler_game.level.run import Attempt, Options, check_level
 
-    loaded = _load(_resolve(args.level, args.levels))
+    path = _resolve(args.level, args.levels)
+    try:
+        loaded = load_level(path)
+    except LevelErrors as bad:
+        if args.json:  # scripts get the JSON shape even for an unusable level file
+            first = bad.errors[0]
+            error = {"path": first.path, "line": first.line, "col": first.col}
+            error["message"] = first.message
+            print(
+                json.dumps({"level": args.level, "passed": False, "variants": [], "error": error})
+            )
+        raise UsageError("\n".join(e.format() for e in bad.errors)) from None
     solution = None
     if args.solution:
         try:

@@ -240,3 +240,18 @@ def test_check_does_not_import_textual(home):
         env={**os.environ, "SCHEDULER_GAME_HOME": str(home)},
     )
     assert r.returncode == 0, r.stderr
+
+
+def test_json_for_an_unusable_level_file(tmp_path, home):
+    bad = write(tmp_path, "bad.yaml", "id: x\ntitle: X\n")
+    r = sg("check", str(bad), "--json", home=home)
+    assert r.returncode == 2
+    data = json.loads(r.stdout)
+    assert data["passed"] is False and data["variants"] == []
+    assert data["error"] == {
+        "path": str(bad),
+        "line": 1,
+        "col": 1,
+        "message": "missing key 'chapter'",
+    }
+    assert r.stderr.startswith(f"{bad}:1:1: missing key")
