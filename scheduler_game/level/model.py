@@ -1,129 +1,322 @@
 """The level file as a pydantic model: the one source of truth for loading, checking and
 the published JSON Schema (GAME.md §4). Every field says what it is for: that text is
 the hover help of a schema-aware editor.
+
+The rules that tie fields together (a goal names a task of the level, an editable task
+has a solution, ...) are model validators too, so a `Level` built any way obeys them.
+Each rule reports the key path it is about (see `LevelRules`), so the loader can put
+every problem at its line and column.
 """
 
 from __future__ import annotations
 
+import keyword
+import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    JsonValue,
+    StringConstraints,
+    Tag,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
+SLUG = r"^[a-z0-9][a-z0-9-]*$"
+# ASCII only: a name is typed on the command line (--choose, --order) and read in reports.
 IDENT = r"^[A-Za-z][A-Za-z0-9_]*$"
+PythonName = Annotated[str, StringConstraints(pattern=IDENT)]
+
+RULES_ERROR = "level_rules"
+"""The pydantic error type of a broken cross-field rule; `ctx["problems"]` holds
+`(key path relative to the error's location, message)` pairs."""
+
+Problem = tuple[tuple[str | int, ...], str]
+
+
+def rules_error(problems: list[Problem]) -> PydanticCustomError:
+    summary = "; ".join(message for _, message in problems)
+    return PydanticCustomError(RULES_ERROR, "{summary}", {"summary": summary, "problems": problems})
+
+
+def spawned_base(name: str) -> str:
+    """`worker-2` -> `worker`: the name `spawn()` gives the second copy of a task."""
+    base, dash, count = name.rpartition("-")
+    return base if dash and count.isdigit() else name
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# --------------------------------------------------------------------- settings
+
+
 class Settings(_Model):
-    max_ticks: int = Field(500, ge=1, description="The clock stops here: outcome `timeout`.")
-    starve_after: int = Field(
-        10, ge=0, description="A task starves when it waits longer than this for the CPU."
+    """How the machine runs: every key is optional."""
+
+    max_ticks: int = Field(
+        500, ge=1, strict=True, description="The clock stops here: outcome `timeout`."
     )
-    line_cost: int = Field(0, ge=0, description="Ticks each executed line of task code costs.")
+    starve_after: int = Field(
+        10,
+        ge=0,
+        strict=True,
+        description="A task starves when a ready-wait lasts longer than this (a task's "
+        "`max_wait` overrides it).",
+    )
+    line_cost: int = Field(
+        0, ge=0, strict=True, description="Ticks each executed line of task code costs."
+    )
     runaway_lines: int = Field(
         100_000,
         ge=1,
+        strict=True,
         description="A slice that runs more lines than this without giving up the CPU has "
         "hung the machine: outcome `hung`.",
     )
     policy: Literal["fifo", "preemptive", "player"] = Field(
         "fifo",
-        description="Who picks the next task: `fifo` (as asyncio), `preemptive` (interrupted "
-        "after `quantum` ticks) or `player` (the player picks, with `--order`).",
+        description="Who picks the next task: `fifo` (as asyncio), `preemptive` (a task is "
+        "interrupted after `quantum` ticks) or `player` (the player picks; needs "
+        "`solution_order`).",
     )
-    quantum: int = Field(5, ge=1, description="With `policy: preemptive`, the ticks of a turn.")
-    max_tasks: int = Field(1_000, ge=1, description="The most tasks a run may have.")
+    quantum: int = Field(
+        5, ge=1, strict=True, description="With `policy: preemptive`, the ticks of a turn."
+    )
+    max_tasks: int = Field(
+        1_000, ge=1, strict=True, description="The most tasks a run may have, spawned included."
+    )
+
+
+# --------------------------------------------------------------------- shared objects
 
 
 class QueueSpec(_Model):
-    maxsize: int = Field(0, ge=0, description="0 means unbounded.")
+    """A FIFO queue of items: `await q.get()`, `await q.put(x)`."""
+
+    maxsize: int = Field(
+        0, ge=0, strict=True, description="How many items it holds; 0 means unbounded."
+    )
 
 
 class EventSpec(_Model):
-    pass
+    """A flag tasks wait for: `await e.wait()`, `e.set()`."""
 
 
 class LockSpec(_Model):
-    pass
+    """A mutex: `await lock.acquire()`, `lock.release()`, `async with lock:`."""
 
 
 class SemaphoreSpec(_Model):
-    value: int = Field(1, ge=0, description="How many tasks may hold it at once.")
+    """A counter of slots: `await sem.acquire()`, `sem.release()`."""
+
+    value: int = Field(1, ge=0, strict=True, description="How many tasks may hold it at once.")
+
+
+SHARED_KINDS = ("queue", "event", "lock", "semaphore")
 
 
 class SharedObject(_Model):
     """Exactly one of queue, event, lock, semaphore."""
 
-    queue: QueueSpec | None = Field(None, description="A FIFO queue: `q.get()`, `q.put(x)`.")
-    event: EventSpec | None = Field(None, description="A flag: `e.wait()`, `e.set()`.")
-    lock: LockSpec | None = Field(None, description="A mutex: `lock.acquire()`, `release()`.")
-    semaphore: SemaphoreSpec | None = Field(None, description="`sem.acquire()`, `release()`.")
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1, "maxProperties": 1})
+
+    queue: QueueSpec | None = Field(
+        None, description="A FIFO queue: `await q.get()`, `await q.put(x)`, `q.qsize()`."
+    )
+    event: EventSpec | None = Field(None, description="A flag: `await e.wait()`, `e.set()`.")
+    lock: LockSpec | None = Field(
+        None, description="A mutex: `await lock.acquire()`, `lock.release()`, `async with`."
+    )
+    semaphore: SemaphoreSpec | None = Field(
+        None, description="A counter of slots: `await sem.acquire()`, `sem.release()`."
+    )
+
+    def kind(self) -> str:
+        return next(k for k in SHARED_KINDS if getattr(self, k) is not None)
+
+    @model_validator(mode="after")
+    def _exactly_one_kind(self) -> SharedObject:
+        kinds = [k for k in SHARED_KINDS if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            which = f"is {' and '.join(kinds)}" if kinds else "is empty"
+            raise rules_error(
+                [((), f"this shared object {which}: give exactly one of {', '.join(SHARED_KINDS)}")]
+            )
+        return self
+
+
+# --------------------------------------------------------------------- tasks
 
 
 class Choice(_Model):
-    label: str = Field(description="What the player picks, e.g. A.")
+    """One version of a `choose` task."""
+
+    label: str = Field(min_length=1, description="What the player picks, e.g. A.")
     code: str = Field(description="This version of the task's code.")
-    explain: str | None = Field(None, description="Shown after the pick: why it wins or loses.")
+    explain: str | None = Field(
+        None, description="Shown after the pick: why this version wins or loses."
+    )
 
 
 class TaskDef(_Model):
-    name: str = Field(
-        pattern=IDENT, description="The task function the code defines, and the task's name."
+    """A task: the function its code defines, run as a coroutine. Exactly one of `code` or
+    `choose`."""
+
+    name: PythonName = Field(
+        description="The function the task's code defines, and the task's name."
     )
-    code: str | None = Field(None, description="The task's code (the starter, if editable).")
-    editable: bool = Field(False, description="The player writes this task.")
+    code: str | None = Field(
+        None, description="The task's code (the starter the player sees, if editable)."
+    )
+    editable: bool = Field(False, strict=True, description="The player writes this task.")
     solution: str | None = Field(
-        None, description="The reference solution of an editable task: never shown to players."
+        None,
+        description="The reference solution of an editable task: never shown to players, "
+        "it proves the level solvable.",
     )
     choose: list[Choice] | None = Field(
-        None, description="Versions of the task for the player to choose between."
+        None,
+        min_length=2,
+        description="Versions of the task for the player to choose between (instead of `code`).",
     )
     answer: str | None = Field(None, description="The label of the choice that wins.")
-    args: list[Any] = Field(default_factory=list, description="Arguments of the task's call.")
-    at: int = Field(0, ge=0, description="The tick the task arrives at.")
-    autostart: bool = Field(True, description="false: defined only, started by spawn().")
-    max_wait: int | None = Field(
-        None, ge=0, description="The longest ready-wait before it starves (else starve_after)."
+    args: list[JsonValue] = Field(default_factory=list, description="Arguments of the task's call.")
+    at: int = Field(0, ge=0, strict=True, description="The tick the task arrives at.")
+    autostart: bool = Field(
+        True, strict=True, description="false: defined only, started by `spawn()`."
     )
+    max_wait: int | None = Field(
+        None,
+        ge=0,
+        strict=True,
+        description="The longest ready-wait before this task starves (overrides "
+        "`settings.starve_after`).",
+    )
+
+    @model_validator(mode="after")
+    def _one_task(self) -> TaskDef:
+        problems = task_problems(self)
+        if problems:
+            raise rules_error(problems)
+        return self
+
+
+def task_problems(task: TaskDef) -> list[Problem]:
+    """The rules of one task, each with its key path inside the task."""
+    problems: list[Problem] = []
+    name = task.name
+    if keyword.iskeyword(name):
+        problems.append((("name",), f"{name} is a Python keyword: it cannot name a function"))
+    if task.code is None and task.choose is None:
+        problems.append(((), f"task {name} needs `code` (or `choose`: versions to pick from)"))
+    if task.code is not None and task.choose is not None:
+        problems.append((("choose",), f"task {name} has both `code` and `choose`: keep one"))
+    if task.editable and task.choose is not None:
+        problems.append((("editable",), f"task {name} is editable or chosen (`choose`), not both"))
+    elif task.editable and task.solution is None:
+        problems.append(
+            (("editable",), f"editable task {name} needs a `solution`: the reference code")
+        )
+    if task.solution is not None and not task.editable:
+        problems.append(
+            (("solution",), f"task {name} has a `solution` but is not `editable: true`")
+        )
+    if task.choose is not None:
+        labels = [c.label for c in task.choose]
+        for j, label in enumerate(labels):
+            if labels.index(label) != j:
+                problems.append((("choose", j, "label"), f"duplicate choice label {label!r}"))
+        shown = ", ".join(dict.fromkeys(labels))
+        if task.answer is None:
+            problems.append(
+                (("choose",), f"task {name} needs an `answer`: the winning label, one of {shown}")
+            )
+        elif task.answer not in labels:
+            problems.append(
+                (("answer",), f"answer {task.answer!r} is not one of the labels: {shown}")
+            )
+    elif task.answer is not None:
+        problems.append((("answer",), f"task {name} has an `answer` but no `choose`"))
+    return problems
+
+
+# --------------------------------------------------------------------- goals
 
 
 class MaxWaitSpec(_Model):
-    task: str = Field(description="The task whose ready-waits are measured.")
-    ticks: int = Field(ge=0, description="Its longest ready-wait must be at most this.")
+    """Which task, and its longest allowed ready-wait."""
+
+    task: str = Field(
+        description="The task whose ready-waits are measured (its spawned copies too)."
+    )
+    ticks: int = Field(ge=0, strict=True, description="Its longest ready-wait is at most this.")
 
 
 class AllFinishGoal(_Model):
-    all_finish: bool = Field(description="Every task returned or was cancelled.")
+    """Goal: every task finished."""
+
+    all_finish: bool = Field(
+        strict=True,
+        description="true: every task returned or was cancelled; none crashed or is stuck.",
+    )
 
 
 class FinishByGoal(_Model):
-    finish_by: int = Field(ge=0, description="The run finishes by this tick.")
+    """Goal: the run is over by a tick."""
+
+    finish_by: int = Field(
+        ge=0, strict=True, description="The run finishes (every task done) by this tick."
+    )
 
 
 class MaxWaitGoal(_Model):
+    """Goal: a task never waits for the CPU longer than this."""
+
     max_wait: MaxWaitSpec = Field(description="A task's longest wait for the CPU.")
 
 
 class NoStarvationGoal(_Model):
-    no_starvation: bool = Field(description="No task waits longer than its limit.")
+    """Goal: no task starves."""
+
+    no_starvation: bool = Field(
+        strict=True,
+        description="true: no task waits for the CPU longer than its limit (its `max_wait`, "
+        "else `settings.starve_after`).",
+    )
 
 
 class OutputGoal(_Model):
+    """Goal: the output is exactly these lines."""
+
     output: list[str] = Field(description="The whole output, line by line, exactly.")
 
 
 class OutputIncludesGoal(_Model):
-    output_includes: list[str] = Field(description="These lines, in this order, among others.")
+    """Goal: the output holds these lines, in order."""
+
+    output_includes: list[str] = Field(
+        description="These lines appear in the output in this order, among others."
+    )
 
 
 class DeadlockGoal(_Model):
-    deadlock: bool = Field(description="The run ends in a deadlock (policy player).")
+    """Goal: the run deadlocks."""
+
+    deadlock: bool = Field(
+        strict=True, description="true: the run ends in a deadlock (a `policy: player` goal)."
+    )
 
 
 class CrashGoal(_Model):
-    crash: str = Field(description="This task crashes (policy player).")
+    """Goal: a task crashes."""
+
+    crash: str = Field(description="This task crashes (a `policy: player` goal).")
 
 
 GOAL_MODELS: dict[str, type[_Model]] = {
@@ -136,12 +329,13 @@ GOAL_MODELS: dict[str, type[_Model]] = {
     "deadlock": DeadlockGoal,
     "crash": CrashGoal,
 }
+GOAL_ERROR = "goal_key"
 
 
-def _goal_tag(value: Any) -> str | None:
+def _goal_key(value: Any) -> str | None:
+    """The goal a value is: its single key, when that key is a known goal."""
     if isinstance(value, dict):
-        keys = [k for k in value if k in GOAL_MODELS]
-        return keys[0] if len(keys) == 1 else None
+        return next(iter(value)) if len(value) == 1 and next(iter(value)) in GOAL_MODELS else None
     for key, model in GOAL_MODELS.items():
         if isinstance(value, model):
             return key
@@ -157,48 +351,101 @@ Goal = Annotated[
     | Annotated[OutputIncludesGoal, Tag("output_includes")]
     | Annotated[DeadlockGoal, Tag("deadlock")]
     | Annotated[CrashGoal, Tag("crash")],
-    Discriminator(_goal_tag),
+    Discriminator(
+        _goal_key,
+        custom_error_type=GOAL_ERROR,
+        custom_error_message="a goal is a mapping with exactly one key, one of: "
+        + ", ".join(GOAL_MODELS),
+    ),
 ]
 
 
+def goal_key(goal: Any) -> str:
+    """`all_finish`, `max_wait`, ...: which goal a goal model is."""
+    key = _goal_key(goal)
+    if key is None:
+        raise TypeError(f"not a goal: {goal!r}")
+    return key
+
+
+# --------------------------------------------------------------------- the level
+
+
 class Variant(_Model):
-    seed: int = Field(description="The seed of rand(): each variant is a hidden test case.")
+    """A hidden test case."""
+
+    seed: int = Field(
+        strict=True, description="The seed of rand(): each variant is a hidden test case."
+    )
 
 
 class Par(_Model):
-    ticks: int | None = Field(None, ge=0, description="Finish by this tick for a star.")
-    lines: int | None = Field(None, ge=0, description="Write at most this many lines for a star.")
+    """Targets for stars."""
+
+    ticks: int | None = Field(None, ge=0, strict=True, description="Finish by this tick.")
+    lines: int | None = Field(
+        None, ge=0, strict=True, description="Write at most this many lines of code."
+    )
 
 
 class Level(_Model):
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", description="A unique slug: my-level.")
-    title: str = Field(description="The level's name on screen.")
-    chapter: str = Field(description="The chapter it belongs to.")
-    order: int = Field(description="Its place within the chapter.")
-    concepts: list[str] = Field(default_factory=list, description="What it teaches.")
-    brief: str = Field(description="Markdown shown before play.")
-    settings: Settings = Field(default_factory=Settings, description="The machine's settings.")
-    setup: str | None = Field(None, description="Code run once before the clock starts.")
-    shared: dict[str, SharedObject] = Field(
-        default_factory=dict, description="Objects every task sees as globals, by name."
+    """A Yield level: a small world of tasks sharing one CPU, and the goals that win it."""
+
+    id: str = Field(pattern=SLUG, description="A unique slug: lower-case letters, digits, dashes.")
+    title: str = Field(min_length=1, description="The level's name on screen.")
+    chapter: str = Field(min_length=1, description="The chapter the level belongs to.")
+    order: int = Field(strict=True, description="The level's place within its chapter.")
+    concepts: list[str] = Field(default_factory=list, description="What the level teaches.")
+    brief: str = Field(min_length=1, description="Markdown shown before play.")
+    settings: Settings = Field(
+        default_factory=Settings, description="How the machine runs: every key is optional."
     )
-    tasks: list[TaskDef] = Field(min_length=1, description="The tasks, in module order.")
-    goals: list[Goal] = Field(min_length=1, description="Every goal must hold on every variant.")
+    setup: str | None = Field(
+        None, description="Code run once before the clock starts (after `shared` exists)."
+    )
+    shared: dict[PythonName, SharedObject] = Field(
+        default_factory=dict,
+        description="Objects every task sees as globals, by name: each is one of "
+        "`{queue: {maxsize: N}}`, `{event: {}}`, `{lock: {}}`, `{semaphore: {value: N}}`.",
+        json_schema_extra={"additionalProperties": False},
+    )
+    tasks: list[TaskDef] = Field(
+        min_length=1, description="The tasks, in module order: their code runs after `setup`."
+    )
+    goals: list[Goal] = Field(
+        min_length=1, description="Every goal must hold, on every variant, for a win."
+    )
     solution_order: list[str] | None = Field(
-        None, description="With policy player: the picks that win (proves it solvable)."
+        None,
+        description="With `policy: player`: the picks that win, by task name (proves the "
+        "level solvable).",
     )
-    variants: list[Variant] = Field(default_factory=list, description="Hidden test cases.")
+    variants: list[Variant] = Field(
+        default_factory=list,
+        description="Hidden test cases: `rand()` differs between them. None: one run, seed 0.",
+    )
     par: Par | None = Field(None, description="Targets for stars.")
-    hints: list[str] = Field(default_factory=list, description="Hints, shown one at a time.")
+    hints: list[str] = Field(
+        default_factory=list, description="Hints, shown one at a time when asked."
+    )
     debrief: str | None = Field(
         None, description="Markdown after a win: the lesson and the real asyncio version."
     )
+
+    model_config = ConfigDict(title="Yield level")
+
+    @model_validator(mode="after")
+    def _whole_level(self) -> Level:
+        problems = level_problems(self)
+        if problems:
+            raise rules_error(problems)
+        return self
 
     def editable_tasks(self) -> list[TaskDef]:
         return [t for t in self.tasks if t.editable]
 
     def choose_tasks(self) -> list[TaskDef]:
-        return [t for t in self.tasks if t.choose]
+        return [t for t in self.tasks if t.choose is not None]
 
     def task(self, name: str) -> TaskDef:
         for t in self.tasks:
@@ -207,75 +454,37 @@ class Level(_Model):
         raise KeyError(name)
 
 
-def cross_check(level: Level) -> list[tuple[tuple[Any, ...], str]]:
-    """The rules that tie fields together, each with the key path it is about."""
-    problems: list[tuple[tuple[Any, ...], str]] = []
+def level_problems(level: Level) -> list[Problem]:
+    """The rules across tasks, goals and settings, each with its key path in the level."""
+    problems: list[Problem] = []
     names = [t.name for t in level.tasks]
-    for name, obj in level.shared.items():
-        kinds = [k for k in ("queue", "event", "lock", "semaphore") if getattr(obj, k) is not None]
-        if len(kinds) != 1:
+    known = ", ".join(names)
+
+    def is_task(name: str) -> bool:
+        return name in names or spawned_base(name) in names
+
+    for name in level.shared:
+        if keyword.iskeyword(name):
+            problems.append((("shared", name), f"{name} is a Python keyword: it cannot be a name"))
+    for i, task in enumerate(level.tasks):
+        if names.index(task.name) != i:
+            problems.append((("tasks", i, "name"), f"duplicate task name {task.name}"))
+        if task.name in level.shared:
+            problems.append(
+                (("tasks", i, "name"), f"{task.name} is the name of a shared object too")
+            )
+    for i, goal in enumerate(level.goals):
+        if isinstance(goal, MaxWaitGoal) and not is_task(goal.max_wait.task):
             problems.append(
                 (
-                    ("shared", name),
-                    f"shared object {name} must be exactly one of queue, event, lock, semaphore",
+                    ("goals", i, "max_wait", "task"),
+                    f"no task named {goal.max_wait.task}; the tasks are {known}",
                 )
             )
-        if not name.isidentifier() or name.startswith("_"):
-            problems.append((("shared", name), f"{name!r} is not a usable name for task code"))
-    seen: set[str] = set()
-    for i, task in enumerate(level.tasks):
-        if task.name.startswith("_"):
-            problems.append((("tasks", i, "name"), "a task name cannot start with _"))
-        if task.name in seen:
-            problems.append((("tasks", i, "name"), f"duplicate task name {task.name}"))
-        seen.add(task.name)
-        if task.name in level.shared:
-            problems.append((("tasks", i, "name"), f"{task.name} is also a shared object"))
-        if (task.code is None) == (task.choose is None):
+        if isinstance(goal, CrashGoal) and not is_task(goal.crash):
             problems.append(
-                (("tasks", i), f"task {task.name} needs exactly one of `code` or `choose`")
+                (("goals", i, "crash"), f"no task named {goal.crash}; the tasks are {known}")
             )
-        if task.editable and task.choose is not None:
-            problems.append((("tasks", i, "editable"), "a task is editable or chosen, not both"))
-        if task.editable and not task.solution:
-            problems.append(
-                (("tasks", i, "editable"), f"editable task {task.name} needs a `solution`")
-            )
-        if task.solution and not task.editable:
-            problems.append(
-                (("tasks", i, "solution"), f"task {task.name} has a solution but is not editable")
-            )
-        if task.choose is not None:
-            labels = [c.label for c in task.choose]
-            for j, label in enumerate(labels):
-                if labels.index(label) != j:
-                    problems.append(
-                        (("tasks", i, "choose", j, "label"), f"duplicate choice label {label}")
-                    )
-            if task.answer is None:
-                problems.append(
-                    (
-                        ("tasks", i, "choose"),
-                        f"task {task.name} needs an `answer`: one of " + ", ".join(labels),
-                    )
-                )
-            elif task.answer not in labels:
-                problems.append(
-                    (
-                        ("tasks", i, "answer"),
-                        f"answer {task.answer!r} is not one of the labels: " + ", ".join(labels),
-                    )
-                )
-        elif task.answer is not None:
-            problems.append((("tasks", i, "answer"), "`answer` goes with `choose`"))
-    for i, goal in enumerate(level.goals):
-        target = None
-        if isinstance(goal, MaxWaitGoal):
-            target, path = goal.max_wait.task, ("goals", i, "max_wait", "task")
-        elif isinstance(goal, CrashGoal):
-            target, path = goal.crash, ("goals", i, "crash")
-        if target is not None and target not in names:
-            problems.append((path, f"no task named {target}; the tasks are {', '.join(names)}"))
     if level.settings.policy == "player" and not level.solution_order:
         problems.append(
             (
@@ -284,14 +493,14 @@ def cross_check(level: Level) -> list[tuple[tuple[Any, ...], str]]:
             )
         )
     for j, pick in enumerate(level.solution_order or []):
-        base = pick.rsplit("-", 1)[0] if pick.rsplit("-", 1)[-1].isdigit() else pick
-        if pick not in names and base not in names:
-            problems.append(
-                (("solution_order", j), f"no task named {pick}; the tasks are {', '.join(names)}")
-            )
-    seeds: set[int] = set()
-    for j, variant in enumerate(level.variants):
-        if variant.seed in seeds:
-            problems.append((("variants", j, "seed"), f"duplicate variant seed {variant.seed}"))
-        seeds.add(variant.seed)
+        if not is_task(pick):
+            problems.append((("solution_order", j), f"no task named {pick}; the tasks are {known}"))
+    seeds: list[int] = [v.seed for v in level.variants]
+    for j, seed in enumerate(seeds):
+        if seeds.index(seed) != j:
+            problems.append((("variants", j, "seed"), f"duplicate variant seed {seed}"))
     return problems
+
+
+def is_python_name(name: str) -> bool:
+    return re.fullmatch(IDENT, name) is not None and not keyword.iskeyword(name)

@@ -1,7 +1,12 @@
-"""The published JSON Schema of a level file, made from the pydantic model."""
+"""The published JSON Schema of a level file, made from the pydantic model.
+
+`schemas/level-v1.json` is `level_schema()` as `scheduler-game schema` prints it; a test
+keeps the two equal. Editors find it through the modeline on a level file's first line.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -9,6 +14,8 @@ from typing import Any
 from scheduler_game.level.model import Level
 
 SCHEMA_ID = "https://yield.game/schemas/level-v1.json"
+SCHEMA_PATH = Path("schemas") / "level-v1.json"  # relative to the project (or package) root
+MODELINE_PREFIX = "# yaml-language-server: $schema="
 
 
 def level_schema() -> dict[str, Any]:
@@ -21,7 +28,17 @@ def level_schema() -> dict[str, Any]:
     }
 
 
-def modeline_for(level_path: Path, schema_path: Path) -> str:
-    """The first line of a level file: where yaml-language-server finds the schema."""
-    rel = os.path.relpath(Path(schema_path).resolve(), Path(level_path).resolve().parent)
-    return f"# yaml-language-server: $schema={rel}"
+def schema_text() -> str:
+    """The schema file's exact text: what `scheduler-game schema` prints."""
+    return json.dumps(level_schema(), indent=2) + "\n"
+
+
+def modeline_for(level_path: Path, root: Path) -> str:
+    """The first line of a level file: where yaml-language-server finds the schema.
+
+    `root` is the folder that holds `schemas/level-v1.json` (the project, or the
+    installed package); the path is relative to the level file, with `/` on every OS.
+    """
+    schema = (Path(root) / SCHEMA_PATH).resolve()
+    rel = os.path.relpath(schema, Path(level_path).resolve().parent)
+    return MODELINE_PREFIX + Path(rel).as_posix()

@@ -66,7 +66,7 @@ def test_every_key_of_the_format_is_read():
 
 def test_yaml_syntax_error():
     line, _col, message = one(BASE.replace("order: 1", "order: [1"))
-    assert message.startswith("YAML:") and line >= 4
+    assert message.startswith("YAML syntax:") and line >= 4
 
 
 def test_unknown_key_suggests_the_closest():
@@ -112,12 +112,13 @@ def test_duplicate_task_names():
 
 def test_editable_without_solution_and_choice_rules():
     text = BASE.replace("    code: |", "    editable: true\n    code: |")
-    assert one(text) == (8, 5, "editable task worker needs a `solution`")
+    assert one(text) == (8, 5, "editable task worker needs a `solution`: the reference code")
     choose = BASE.replace(
         "    code: |\n      async def worker():\n          await pause()\n",
-        "    choose:\n      - {label: A, code: 'def worker(): pass'}\n    answer: C\n",
+        "    choose:\n      - {label: A, code: 'def worker(): pass'}\n"
+        "      - {label: B, code: 'def worker(): pass'}\n    answer: C\n",
     )
-    assert one(choose) == (10, 5, "answer 'C' is not one of the labels: A")
+    assert one(choose) == (11, 5, "answer 'C' is not one of the labels: A, B")
 
 
 def test_player_policy_needs_a_solution_order():
@@ -192,7 +193,7 @@ def test_solution_files(tmp_path):
     assert caught.value.errors[0].format().startswith(f"{bad}:1:")
     binary = tmp_path / "bin.py"
     binary.write_bytes(b"\xff\xfe\x00")
-    with pytest.raises(LevelErrors, match="not UTF-8"):
+    with pytest.raises(LevelErrors, match="must be UTF-8 text"):
         load_solution(binary)
     with pytest.raises(LevelErrors, match="cannot read"):
         load_solution(tmp_path / "missing.py")
