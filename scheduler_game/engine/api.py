@@ -2,6 +2,10 @@
 
 Each is a plain function closed over the kernel: task code can call it, but cannot reach
 the kernel through it (that would take a dunder attribute, which the code rules refuse).
+
+Every value here is made anew for each run, or is a class that cannot be changed
+(`errors.Sealed`): a function is an object task code can set attributes on, and a value
+shared between runs would carry state from one variant (or random order) to the next.
 """
 
 from __future__ import annotations
@@ -9,10 +13,10 @@ from __future__ import annotations
 import types
 from typing import Any
 
-from scheduler_game.engine import sync
+from scheduler_game.engine import sync, traps
 from scheduler_game.engine.errors import Cancelled, QueueEmpty, QueueFull, Timeout
 from scheduler_game.engine.kernel import Kernel, TaskHandle, WaitFor
-from scheduler_game.engine.traps import JOIN, Trap, pause, sleep
+from scheduler_game.engine.traps import JOIN, PAUSE_TRAP, Trap
 
 
 def task_api(kernel: Kernel) -> dict[str, Any]:
@@ -47,6 +51,18 @@ def task_api(kernel: Kernel) -> dict[str, Any]:
     def rand(a: int, b: int) -> int:
         """A whole number from a to b inclusive, the same on every run of a variant."""
         return kernel.rng.randint(a, b)
+
+    def pause() -> Trap:
+        """Give up the CPU: go to the back of the ready queue."""
+        return PAUSE_TRAP
+
+    def sleep(ticks: int) -> Trap:
+        """Give up the CPU for `ticks` ticks of the virtual clock."""
+        return traps.sleep(ticks)
+
+    def coroutine(fn: Any) -> Any:
+        """As `types.coroutine`: lets `async def` code await a generator-based helper."""
+        return types.coroutine(fn)
 
     def join(task: TaskHandle) -> Trap:
         """Wait for the task to end: its result, or its error raised here."""
@@ -87,7 +103,7 @@ def task_api(kernel: Kernel) -> dict[str, Any]:
         "Timeout": Timeout,
         "QueueEmpty": QueueEmpty,
         "QueueFull": QueueFull,
-        "coroutine": types.coroutine,
+        "coroutine": coroutine,
     }
 
 

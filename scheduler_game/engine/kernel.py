@@ -184,11 +184,29 @@ class Deadline:
 
 
 class DeadlineCancelled(Cancelled):
-    """The Cancelled a deadline throws; `wait_for` turns its own into Timeout."""
+    """The Cancelled a deadline throws; `wait_for` turns its own into Timeout.
 
-    def __init__(self, deadline: Deadline) -> None:
-        super().__init__(f"timed out after {deadline.ticks} ticks")
-        self.deadline = deadline
+    It carries nothing of the deadline (which holds the kernel's Task record): task code
+    catches this object, and everything it can reach must be harmless.
+    """
+
+    def __init__(self, ticks: int) -> None:
+        super().__init__(f"timed out after {ticks} ticks")
+
+
+@dataclass(frozen=True, slots=True)
+class Stop:
+    """Why the machine stopped inside a slice: `hung` (at `line`) or `timeout`.
+
+    Kept by the kernel alone. Task code that catches the `Halt` raised for it holds a
+    fresh copy, so editing or re-raising that copy changes nothing the judge reads.
+    """
+
+    reason: str
+    line: int | None
+
+    def exception(self) -> Halt:
+        return Halt(self.reason, self.line)
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,7 +355,7 @@ class Kernel:
         self.burned = 0  # CPU burned so far in the running slice
         self.lines_left = runaway_lines
         self.current: Task | None = None
-        self.halted: Halt | None = None
+        self.halted: Stop | None = None  # the kernel's own record: task code never holds it
         self.closing = False
 
         self.tasks: list[Task] = []
@@ -474,7 +492,7 @@ class Kernel:
                         if self.halted is None:
                             task.state = READY
                         else:
-                            self._halt_in(task, self.halted)
+                            self._halt_in(task)
                     elif not self._serve(task, trap):
                         value, exc = task.value, task.exc
                         task.value = task.exc = None
@@ -535,8 +553,10 @@ class Kernel:
     def _raised(self, task: Task, err: BaseException) -> tuple[Any, BaseException | None] | None:
         """The task's coroutine returned or raised. None when the task has ended; else,
         when an inner `yield wait_for(...)` ended, what to send or throw into the outer."""
-        if isinstance(err, Halt):
-            self._halt_in(task, err)
+        if self.halted is not None:
+            # The machine stopped inside this slice. Whatever the task did since (caught
+            # the stop, returned, raised something else), the stop is final.
+            self._halt_in(task)
             return None
         if task.stack:  # back to the outer coroutine of a `yield wait_for(...)`
             task.coro = task.stack.pop()
@@ -552,7 +572,7 @@ class Kernel:
     def _serve(self, task: Task, trap: Any) -> bool:
         """Act on what the task yielded. True when it gave up the CPU."""
         if self.halted is not None:  # it caught Halt and went on: the machine is stopped
-            self._halt_in(task, self.halted)
+            self._halt_in(task)
             return True
         if trap is PAUSE_TRAP or trap is None:
             task.state = READY
@@ -643,27 +663,11 @@ class Kernel:
         while True:
             kind, payload = outcome
             if kind == "raised":
-                if task.stack and not isinstance(payload, Halt):
-                    task.coro = task.stack.pop()
-                    value, exc = (
-                        (payload.value, None)
-                        if type(payload) is StopIteration
-                        else (
-                            None,
-                            payload,
-                        )
-                    )
-                    outcome = task.glet.switch(value, exc)
-                    continue
-                if type(payload) is StopIteration:
-                    self._exit(task, FINISHED, result=payload.value)
-                elif isinstance(payload, Halt):
-                    self._halt_in(task, payload)
-                else:
-                    self._exit(
-                        task, CANCELLED if isinstance(payload, Cancelled) else CRASHED, payload
-                    )
-                return
+                went_on = self._raised(task, payload)
+                if went_on is None:
+                    return
+                outcome = task.glet.switch(*went_on)
+                continue
             if self._serve(task, payload):
                 return
             value, exc = task.value, task.exc
@@ -691,7 +695,7 @@ class Kernel:
         if type(n) is not int or n < 0:
             raise ValueError(f"cpu() takes a whole number of ticks >= 0, not {n!r}")
         if self.halted is not None:
-            raise self.halted
+            raise self.halted.exception()
         if self.current is None or self.closing:
             return  # setup code and `finally` blocks at the end run before/after the clock
         if self.quantum is not None:
@@ -706,9 +710,9 @@ class Kernel:
     def _check_max_ticks(self) -> None:
         if self.clock + self.burned > self.max_ticks:
             self.burned = self.max_ticks - self.clock
-            self.halted = Halt("timeout")
+            self.halted = Stop("timeout", None)
             self.lines_left = _EXHAUSTED
-            raise self.halted
+            raise self.halted.exception()
 
     def count(self, lines: int, line: int) -> None:
         """The runaway guard: code instrumented by the sandbox calls this as it runs.
@@ -719,9 +723,9 @@ class Kernel:
         self.lines_left -= lines
         if self.lines_left < 0:
             if self.halted is None:
-                self.halted = Halt("hung", line)
+                self.halted = Stop("hung", line)
             self.lines_left = _EXHAUSTED  # and every later count raises again
-            raise self.halted
+            raise self.halted.exception()
         if self.line_cost and self.current is not None:
             self.burn(lines * self.line_cost)
 
@@ -818,7 +822,7 @@ class Kernel:
             elif obj.active and obj.task.state not in DONE:
                 obj.active = False
                 obj.fired = True
-                self._cancel(obj.task, DeadlineCancelled(obj))
+                self._cancel(obj.task, DeadlineCancelled(obj.ticks))
 
     def _idle(self, until: int) -> None:
         if until > self.clock:
@@ -846,8 +850,7 @@ class Kernel:
         for hook in self._on.task_exited:
             hook(task, task.finished_at)
 
-    def _halt_in(self, task: Task, halt: Halt) -> None:
-        self.halted = halt
+    def _halt_in(self, task: Task) -> None:
         self.hung_task = task
         task.state = RUNNING
 

@@ -54,8 +54,11 @@ def program_spec(
     needs: list[tuple[str, int]] = []
     lines: int | None = None
 
-    def add(source: str, path: str, line: int, col: int, what: str) -> int:
-        snippets.append({"source": source, "path": path, "line": line, "col": col, "what": what})
+    def add(source: str, path: str, line: int, col: int, what: str, player: bool = False) -> int:
+        snippets.append(
+            {"source": source, "path": path, "line": line, "col": col, "what": what,
+             "player": player}
+        )  # fmt: skip
         return len(snippets) - 1
 
     if level.setup:
@@ -66,7 +69,7 @@ def program_spec(
         if task.editable and attempt.solution is not None:
             if solution_at is None:
                 sol = attempt.solution
-                solution_at = add(sol.source, sol.path, 1, 0, "your solution")
+                solution_at = add(sol.source, sol.path, 1, 0, "your solution", player=True)
                 lines = _count_lines(sol.source)
             needs.append((task.name, solution_at))
             continue
@@ -76,6 +79,9 @@ def program_spec(
             )
             lines = (lines or 0) + _count_lines(block.source)
             what = f"task {task.name}"
+            index = add(block.source, block.path, block.line, block.col, what, player=True)
+            needs.append((task.name, index))
+            continue
         elif task.choose:
             label = _choice(loaded, i, attempt)
             labels = [c.label for c in task.choose]

@@ -37,6 +37,7 @@ from scheduler_game.engine import (
     task_api,
 )
 from scheduler_game.level.judge import judge
+from scheduler_game.sandbox.bindings import rebinding
 from scheduler_game.sandbox.builtins import build_namespace
 from scheduler_game.sandbox.guard import CodeRefused, compile_guarded
 
@@ -129,7 +130,11 @@ def run_once(
     namespace[COUNTER] = kernel.count
     for name, shared in spec["shared"].items():
         namespace[name] = _make_shared(namespace, name, shared)
-    for snip, code in zip(spec["snippets"], codes, strict=True):
+    defines: dict[int, list[str]] = {}
+    for name, index in spec["needs"]:
+        defines.setdefault(index, []).append(name)
+    functions: dict[str, Any] = {}
+    for index, (snip, code) in enumerate(zip(spec["snippets"], codes, strict=True)):
         kernel.lines_left = settings["runaway_lines"]
         try:
             exec(code, namespace)
@@ -146,8 +151,11 @@ def run_once(
             ) from None
         except BaseException as err:
             raise Unusable(_startup_error(snip, err)) from None
+        # Each task runs the function its own code block defined, whatever comes later.
+        for name in defines.get(index, ()):
+            functions[name] = namespace.get(name)
     for task_name, index in spec["needs"]:
-        if not callable(namespace.get(task_name)):
+        if not callable(functions.get(task_name)):
             snip = spec["snippets"][index]
             raise Unusable(
                 error_info(
@@ -162,7 +170,7 @@ def run_once(
     for task in spec["tasks"]:
         kernel.add_task(
             task["name"],
-            namespace[task["name"]],
+            functions[task["name"]],
             task.get("args", ()),
             at=task.get("at", 0),
             autostart=task.get("autostart", True),
@@ -269,6 +277,10 @@ def execute(spec: dict[str, Any], progress: Progress | None = None) -> dict[str,
         codes = compile_snippets(spec)
     except Unusable as bad:
         verdict["variants"].append(_error_variant(seeds[0], bad.error))
+        return verdict
+    refused = rebinding(spec)
+    if refused is not None:
+        verdict["variants"].append(_error_variant(seeds[0], refused))
         return verdict
     for seed in seeds:
         policy, label = _policy(spec, None)
