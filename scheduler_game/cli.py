@@ -3,6 +3,10 @@ failed; 2: unusable input, with `PATH:LINE:COL: message` on stderr and no traceb
 
 `check`, `validate`, `list`, `schema` and `new` never import Textual: authors and CI run
 them many times.
+
+Text that may hold a level file's or task code's words (titles, chapters, error messages,
+problems) goes on screen through `_say`, which shows terminal control characters as
+escapes (`visible`); `--json` output needs nothing, as `json.dumps` escapes them itself.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ import json
 import sys
 from pathlib import Path
 from typing import Any
+
+from scheduler_game.visible import visible
 
 EXIT_WON, EXIT_LOST, EXIT_UNUSABLE = 0, 1, 2
 
@@ -89,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         command = args.command or "menu"
         return int(globals()[f"cmd_{command}"](args))
     except UsageError as err:
-        print(str(err), file=sys.stderr)
+        _say(str(err), err=True)
         return EXIT_UNUSABLE
     except KeyboardInterrupt:
         return 130
@@ -100,9 +106,14 @@ def main(argv: list[str] | None = None) -> int:
 # --------------------------------------------------------------------- helpers
 
 
+def _say(text: str, *, err: bool = False) -> None:
+    """Print a line that may quote a level file or task code: controls shown as escapes."""
+    print(visible(text, newlines=True), file=sys.stderr if err else sys.stdout)
+
+
 def _print_errors(errors: list[Any]) -> None:
     for err in errors:
-        print(err.format(), file=sys.stderr)
+        _say(err.format(), err=True)
 
 
 def _load(path: Path) -> Any:
@@ -212,7 +223,6 @@ def _check(args: argparse.Namespace) -> int:
         loaded,
         attempt,
         Options(shuffle=args.shuffle, policy=args.policy, timeline=not args.json),
-        sandbox=True,
         progress=_progress_printer(args.shuffle),
     )
     code = verdict.exit_code()
@@ -228,7 +238,7 @@ def _check(args: argparse.Namespace) -> int:
     if code == EXIT_UNUSABLE:
         for error in [verdict.error, *(v.error for v in verdict.variants)]:
             if error is not None:
-                print(error.format(), file=sys.stderr)
+                _say(error.format(), err=True)
     elif solution is not None or attempt.choices or order is not None:
         _record(verdict)
     return code
@@ -253,7 +263,7 @@ def _record(verdict: Any) -> None:
     try:
         Progress().record(verdict.level, verdict.passed, ticks, verdict.lines)
     except OSError as err:  # save data is a comfort, never a reason to fail a check
-        print(f"note: progress not saved: {err}", file=sys.stderr)
+        _say(f"note: progress not saved: {err}", err=True)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -282,10 +292,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
             worst = EXIT_UNUSABLE
         elif proof.problems:
             for problem in proof.problems:
-                print(f"{f}: {problem}", file=sys.stderr)
+                _say(f"{f}: {problem}", err=True)
             worst = max(worst, EXIT_LOST)
         else:
-            print(f"ok  {f}: {'; '.join(proof.facts)}")
+            _say(f"ok  {f}: {'; '.join(proof.facts)}")
     return worst
 
 
@@ -320,8 +330,8 @@ def cmd_new(args: argparse.Namespace) -> int:
         rel = os.path.relpath(schema.resolve(), folder.resolve())
         text = f"# yaml-language-server: $schema={rel}\n{text}"
     target.write_text(text, encoding="utf-8")
-    print(f"wrote {target}")
-    print(f"Fill in its TODOs, then prove it: scheduler-game validate {target}")
+    _say(f"wrote {target}")
+    _say(f"Fill in its TODOs, then prove it: scheduler-game validate {target}")
     return EXIT_WON
 
 
@@ -362,12 +372,12 @@ def cmd_list(args: argparse.Namespace) -> int:
         for r in rows:
             if r["chapter"] != chapter:
                 chapter = r["chapter"]
-                print(f"\n{chapter}")
+                _say(f"\n{visible(chapter)}")  # one line each: a newline in it is shown too
             mark = "[x]" if r["solved"] else "[ ]"
             best = f"  best {r['best']} ticks" if r["best"] is not None else ""
-            print(f"  {mark} {r['id']:<28} {r['title']}{best}")
+            _say(f"  {mark} {visible(r['id']):<28} {visible(r['title'])}{best}")
     for err in broken:
-        print(f"skipped: {err.format()}", file=sys.stderr)
+        _say(f"skipped: {err.format()}", err=True)
     return EXIT_WON
 
 

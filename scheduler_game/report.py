@@ -1,5 +1,10 @@
 """The text report of `scheduler-game check`: the timeline drawn in the terminal, the
 per-task figures and each goal's verdict. Colour on a terminal (rich), plain when piped.
+
+Text from the level file or from task code (title, task names, printed output, errors,
+tracebacks, notes, goal details) is data: it goes on screen through `_data` (or
+`visible`), so terminal control characters show as escapes, and always inside a
+`rich.text.Text`, never a plain string, so `[red]` or `[link=...]` in it is not rich markup.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from scheduler_game.level.verdict import TaskTimeline, VariantVerdict, Verdict
+from scheduler_game.visible import visible
 
 # What each tick of a task's row shows, and its priority when a column covers many ticks.
 SYMBOLS = {
@@ -35,6 +41,12 @@ STYLES = {
 PRIORITY = ["starving", "running", "ready", "blocked", "sleeping", "done", "absent"]
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 MAX_ROWS = 24  # task rows drawn; the rest are summed up in a line
+
+
+def _data(text: object, style: str = "", *, newlines: bool = False) -> Text:
+    """Text from a level file or task code, ready for the screen: controls escaped
+    (`visible`), and a `Text`, so rich never reads markup in it."""
+    return Text(visible(str(text), newlines=newlines), style=style)
 
 
 def split_starving(timeline: TaskTimeline) -> Iterable[tuple[int, int, str]]:
@@ -87,7 +99,7 @@ def cpu_row(variant: VariantVerdict, ticks: int, per: int, width: int) -> list[t
 
 def draw_timeline(variant: VariantVerdict, max_width: int) -> list[Text]:
     ticks = max(variant.ticks, 1)
-    names = [tl.name for tl in variant.timeline]
+    names = [visible(tl.name) for tl in variant.timeline]
     label_w = min(max((len(n) for n in names), default=4) + 2, 24)
     room = max(10, max_width - label_w - 3)
     per = max(1, math.ceil(ticks / room))
@@ -112,7 +124,7 @@ def draw_timeline(variant: VariantVerdict, max_width: int) -> list[Text]:
             lines.append(Text(f"  ... and {more} more tasks (--json has them all)", style="dim"))
             break
         letter = LETTERS[i] if i < len(LETTERS) else "*"
-        row = Text(f"{letter} {tl.name[: label_w - 2]}".ljust(label_w) + " |")
+        row = Text(f"{letter} {names[i][: label_w - 2]}".ljust(label_w) + " |")
         for state in columns(tl, ticks, per, width):
             row.append(SYMBOLS[state], style=STYLES[state])
         lines.append(row)
@@ -138,8 +150,8 @@ def figures_table(variant: VariantVerdict) -> Table:
         )
         state_style = {"crashed": "bold red", "finished": "green", "cancelled": "yellow"}
         table.add_row(
-            t.name,
-            Text(t.state, style=state_style.get(t.state, "magenta")),
+            _data(t.name),
+            _data(t.state, state_style.get(t.state, "magenta")),
             str(t.cpu),
             str(t.ready_wait),
             longest,
@@ -153,20 +165,20 @@ def figures_table(variant: VariantVerdict) -> Table:
 def render(verdict: Verdict, console: Console, *, show_output: int = 12) -> None:
     """Print the whole report of a check."""
     title = f"{verdict.title} ({verdict.level})" if verdict.title else verdict.level
-    console.print(Text(title, style="bold"))
+    console.print(_data(title, "bold"))
     if verdict.error is not None:
-        console.print(Text(verdict.error.format(), style="bold red"))
+        console.print(_data(verdict.error.format(), "bold red", newlines=True))
         return
     shown = next((v for v in verdict.variants if not v.passed), verdict.variants[0])
     for v in verdict.variants:
         if v.error is not None:
-            console.print(Text(v.error.format(), style="bold red"))
+            console.print(_data(v.error.format(), "bold red", newlines=True))
             return
     for v in verdict.variants:
         mark = Text("PASS", style="bold green") if v.passed else Text("FAIL", style="bold red")
         line = Text("variant seed ")
         line.append(str(v.seed))
-        line.append(f": {v.outcome} at tick {v.ticks} ({v.policy})  ")
+        line.append(visible(f": {v.outcome} at tick {v.ticks} ({v.policy})  "))
         line.append_text(mark)
         console.print(line)
         if v.hung:
@@ -175,14 +187,11 @@ def render(verdict: Verdict, console: Console, *, show_output: int = 12) -> None
                 where = f" at {v.hung['path']}:{v.hung['line']}"
             who = v.hung.get("task") or "a task"
             console.print(
-                Text(
-                    f"  hung: {who} ran{where} without ever giving up the CPU",
-                    style="bold red",
-                ),
+                _data(f"  hung: {who} ran{where} without ever giving up the CPU", "bold red"),
                 soft_wrap=True,
             )
         for note in v.notes if v.outcome in ("hung", "crashed") and not v.tasks else []:
-            console.print(Text(f"  {note}", style="bold red"), soft_wrap=True)
+            console.print(_data(f"  {note}", "bold red", newlines=True), soft_wrap=True)
     console.print()
     if len(verdict.variants) > 1:
         console.print(Text(f"Timeline of variant seed {shown.seed}:", style="bold"))
@@ -193,37 +202,52 @@ def render(verdict: Verdict, console: Console, *, show_output: int = 12) -> None
     for t in shown.tasks:
         if t.traceback:
             console.print()
-            console.print(Text(f"{t.name} crashed:", style="bold red"))
-            console.print(Text(t.traceback))
+            console.print(_data(f"{t.name} crashed:", "bold red"))
+            console.print(_data(t.traceback, newlines=True))
     if shown.output:
         console.print()
         console.print(Text("Output:", style="bold"))
         for o in shown.output[:show_output]:
-            line = Text(f"  t={o.tick:<4} {o.task:<12} ", style="dim") + Text(o.text)
+            line = _data(f"  t={o.tick:<4} {o.task:<12} ", "dim") + _data(o.text)
             console.print(line, soft_wrap=True)
         more = len(shown.output) - show_output + shown.dropped_output
         if more > 0:
             console.print(Text(f"  ... {more} more lines", style="dim"))
     for note in shown.notes:
-        console.print(Text(f"note: {note}", style="yellow"))
+        console.print(_data(f"note: {note}", "yellow", newlines=True))
     console.print()
     console.print(Text("Goals:", style="bold"))
     for g in shown.goals:
         mark = (
             Text("  ok   ", style="bold green") if g.passed else Text("  FAIL ", style="bold red")
         )
-        console.print(mark + Text(g.goal, style="bold") + Text(f"  {g.detail}"), soft_wrap=True)
+        detail = _data(f"  {g.detail}", newlines=True)
+        console.print(mark + _data(g.goal, "bold") + detail, soft_wrap=True)
     if verdict.losing_order is not None:
         lo = verdict.losing_order
         console.print()
         console.print(
-            Text(
+            _data(
                 f"Random order {lo.shuffle} loses on variant seed {lo.seed}: "
                 + "; ".join(f"{g.goal}: {g.detail}" for g in lo.failed),
-                style="bold red",
+                "bold red",
+                newlines=True,
             )
         )
-        console.print(Text(f"Replay it with: --order {','.join(lo.order)}"))
+        console.print(_data(f"Replay it with: --order {','.join(lo.order)}"))
+    if verdict.shuffled:
+        judged = ", ".join(verdict.shuffle_goals) or "none of this level's goals"
+        console.print()
+        console.print(
+            _data(
+                f"Random orders judge only the goals about order and correctness: {judged}. "
+                "The goals about time are promises of the FIFO loop, judged above.",
+                "dim",
+            )
+        )
+    if verdict.stopped:
+        console.print()
+        console.print(_data(f"The check was stopped by {verdict.stopped}.", "bold red"))
     console.print()
     if verdict.passed:
         extra = f" and {verdict.shuffled} random orders" if verdict.shuffled else ""
