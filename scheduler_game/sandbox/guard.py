@@ -2,21 +2,60 @@
 
 GAME.md §2: a slice that runs more than `runaway_lines` lines without giving up the CPU
 has hung the machine. `sys.settrace` cannot be that guard (the code it traces can remove
-it, and outlast it with try/finally), so the count is compiled into the code itself.
-`instrument` inserts a call of the counter (`__lines__(N, LINE)`, the engine's
-`Kernel.count`) wherever Python code can go round again:
+it, and outlast it with try/finally), so the count is compiled into the code itself:
+`instrument` inserts calls of the counter (`__lines__(N, LINE)`, the engine's
+`Kernel.count`), which charge N statements to the running slice. The same count pays
+for the lines when a level sets `line_cost` (each charged line burns that many ticks),
+so there are two modes.
+
+The default mode (`exact=False`, used when `line_cost` is 0) is the cheapest guard that
+stops every endless loop. It counts wherever Python code can go round again:
 
 - at the top of every loop body (`for`, `async for`, `while`), charging the statements
-  of one turn of the body;
+  of one turn of the body (`statement_count`: every branch of an `if`, every handler);
 - at the start of every function, async function and lambda body, so recursion and
-  callbacks are counted too;
-- into every clause of every comprehension and generator expression.
+  callbacks are counted too, charging the whole body;
+- into every clause of every comprehension and generator expression (1 per item).
 
-N is the number of statements charged; LINE is the line of the loop or function, the
-one the player is told "it was looping on". Task code cannot reach the counter: its name
-starts with `_`, which the code rules refuse, and the call sits at the top of each body,
-outside any `try` the player wrote. Once the budget is spent the counter raises on every
-call, so catching its exception only moves the stop to the next turn of the next loop.
+So it charges lines that may never run (the branch not taken, the lines after an early
+`return`), and lines after an `await` in the slice before it: fine for a budget of
+100,000, wrong for a clock.
+
+The exact mode (`exact=True`, used when `line_cost` > 0) charges every statement that
+runs once, in the slice in which it starts running. Every statement list but the
+module's own (which runs before the clock starts) is cut into runs, each with one
+counter call at its start:
+
+- a run ends after the first statement that may suspend the task (an `await`, `yield`,
+  `yield from`, `async for` or `async with` anywhere in it, outside nested functions and
+  lambdas), or that may leave the list early (`return`, `raise`, or a `break` or
+  `continue` of a loop outside the statement, anywhere in it). The next run's counter
+  sits right after that statement, so it runs in the slice that runs those lines, and
+  not at all if control never gets there;
+- a statement counts 1 in its run; a compound statement (`if`, `while`, `for`, `try`,
+  `with`, `match`, `def`, `class`) counts 1 for its header, and each of its bodies is a
+  statement list with runs of its own (a function's when it is called, a class's when
+  it is defined). A docstring is not a line that runs: the first counter goes after it;
+- a loop header runs once per turn, and once more to end the loop: the loop statement
+  counts 1 in its run, and the body's first run charges the header again (+1) on every
+  turn. So k turns of a loop whose body is s plain statements cost 1 + k * (1 + s). A
+  header that awaits (`async for`, `while await ...`) is charged with the turn it lets
+  in, after its await;
+- comprehensions and lambdas are counted as in the default mode.
+
+Where the exact mode over-charges: a statement that raises part way through its run (a
+failing call; the rest of the run was charged when it started), and a loop left by
+`break` (its last header never runs). A run is charged when it starts, so `now()` in it
+already includes its lines.
+
+LINE is the line of the loop or function for a loop turn and a function entry, the one
+the player is told "it was looping on"; in the exact mode, a run inside a body carries
+the line of its first statement. Task code cannot reach the counter: its name starts
+with `_`, which the code rules refuse. A counter call stands only at the start of a
+statement list or right after a statement of it, never around or inside one, so any
+`try` the player wrote covers it exactly as it covers the statements it charges. Once
+the budget is spent the counter raises on every call, so catching its exception only
+moves the stop to the next counter: the top of the next turn of the next loop.
 
 The counter's return value is ignored: `Kernel.count` returns None.
 """
@@ -39,6 +78,12 @@ __all__ = ["CodeIssue", "CodeRefused", "compile_guarded", "instrument"]
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+# What gives the CPU up part way through a statement (each `async for` turn and each end
+# of an `async with` awaits too).
+_SUSPENSIONS = (ast.Await, ast.Yield, ast.YieldFrom, ast.AsyncFor, ast.AsyncWith)
+# Code in these bodies runs in a frame of its own, when called: not part of the statement.
+_OWN_FRAMES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+_BLOCK_FIELDS = ("body", "orelse", "finalbody")
 
 
 def statement_count(body: list[ast.stmt]) -> int:
@@ -66,9 +111,81 @@ def _statements(body: list[ast.stmt]) -> int:
     return count
 
 
+# ---------------------------------------------------------------- the exact mode's runs
+
+
+def _blocks(stmt: ast.stmt) -> list[list[ast.stmt]]:
+    """The statement lists of a compound statement: bodies, `else`, handlers, cases."""
+    blocks = [getattr(stmt, name, []) for name in _BLOCK_FIELDS]
+    blocks += [handler.body for handler in getattr(stmt, "handlers", ())]
+    blocks += [case.body for case in getattr(stmt, "cases", ())]
+    return blocks
+
+
+def suspends(node: ast.AST) -> bool:
+    """Whether running `node` may suspend the task: an await, yield, yield from, async
+    for or async with anywhere in it, except in the bodies of the functions and lambdas
+    it defines."""
+    todo = [node]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, _SUSPENSIONS):
+            return True
+        for name, value in ast.iter_fields(item):
+            if name == "body" and isinstance(item, _OWN_FRAMES):
+                continue
+            if isinstance(value, ast.AST):
+                todo.append(value)
+            elif isinstance(value, list):
+                todo.extend(v for v in value if isinstance(v, ast.AST))
+    return False
+
+
+def may_leave(stmt: ast.stmt, loop_jumps: bool = True) -> bool:
+    """Whether control may leave the statement list that holds `stmt` from inside it,
+    skipping the statements after it: a `return` or `raise` in it, or (`loop_jumps`) a
+    `break` or `continue` that is not the affair of a loop inside `stmt`. Exceptions
+    raised by expressions are not foreseen."""
+    if isinstance(stmt, ast.Return | ast.Raise):
+        return True
+    if isinstance(stmt, ast.Break | ast.Continue):
+        return loop_jumps
+    if isinstance(stmt, _FUNCTIONS):
+        return False
+    if isinstance(stmt, _LOOPS):  # a loop's own break/continue stay in it; its else's don't
+        return any(may_leave(s, False) for s in stmt.body) or any(
+            may_leave(s, loop_jumps) for s in stmt.orelse
+        )
+    return any(may_leave(s, loop_jumps) for block in _blocks(stmt) for s in block)
+
+
+def runs(body: list[ast.stmt]) -> list[list[ast.stmt]]:
+    """Cut a statement list into the runs the exact mode charges at once: each ends after
+    a statement that may suspend the task or leave the list. At least one run."""
+    cut: list[list[ast.stmt]] = [[]]
+    for stmt in body:
+        cut[-1].append(stmt)
+        if suspends(stmt) or may_leave(stmt):
+            cut.append([])
+    if len(cut) > 1 and not cut[-1]:
+        cut.pop()
+    return cut
+
+
+def _docstring(body: list[ast.stmt]) -> int:
+    """1 if `body` starts with a docstring (which must stay first, and never runs)."""
+    first = body[0] if body else None
+    return int(
+        isinstance(first, ast.Expr)
+        and isinstance(first.value, ast.Constant)
+        and isinstance(first.value.value, str)
+    )
+
+
 def _at(node: ast.AST, anchor: ast.AST) -> ast.AST:
     """Give a new node, and all inside it, the position of the start of `anchor`: the
-    line of the loop or function, so that a stop inside the counter is reported there."""
+    line of the loop, function or statement it counts, so that a stop inside the counter
+    is reported there."""
     line = anchor.lineno  # type: ignore[attr-defined]
     col = anchor.col_offset  # type: ignore[attr-defined]
     for inner in ast.walk(node):
@@ -140,21 +257,85 @@ class _Instrumenter(ast.NodeTransformer):
     visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = visit_comprehension_owner
 
 
-def instrument(tree: ast.Module, counter: str = "__lines__") -> ast.Module:
+class _ExactInstrumenter(_Instrumenter):
+    """The exact mode: a counter call at the start of every run of every statement list
+    but the module's (see the module docstring)."""
+
+    def with_runs(
+        self, body: list[ast.stmt], entry: ast.stmt | None = None, header: int = 0
+    ) -> list[ast.stmt]:
+        """`body` with a counter call before each of its runs. `entry`: the loop or
+        function whose every turn or call starts the first run (it is the LINE, and the
+        run is counted even if empty); `header`: more lines the first run charges."""
+        if not body and entry is None:
+            return body  # an absent `else`: nothing runs, nothing to count
+        counted: list[ast.stmt] = []
+        for index, run in enumerate(runs(body)):
+            if index == 0 and entry is not None:
+                lines, anchor = len(run) + header, entry
+            else:
+                lines, anchor = len(run), run[0]
+            counted.append(self.count_statement(max(1, lines), anchor))
+            counted.extend(run)
+        return counted
+
+    def visit_loop(self, node: ast.For | ast.AsyncFor | ast.While) -> ast.AST:
+        self.generic_visit(node)
+        node.body = self.with_runs(node.body, entry=node, header=1)  # the header, each turn
+        node.orelse = self.with_runs(node.orelse)
+        return node
+
+    visit_For = visit_AsyncFor = visit_While = visit_loop
+
+    def visit_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.AST:
+        self.generic_visit(node)
+        doc = _docstring(node.body)
+        node.body = node.body[:doc] + self.with_runs(node.body[doc:], entry=node)
+        return node
+
+    visit_FunctionDef = visit_AsyncFunctionDef = visit_function
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> ast.AST:
+        self.generic_visit(node)
+        doc = _docstring(node.body)
+        node.body = node.body[:doc] + self.with_runs(node.body[doc:])
+        return node
+
+    def visit_block(self, node: ast.AST) -> ast.AST:
+        """`if`, `with`, `try` and their parts: each statement list gets its runs."""
+        self.generic_visit(node)
+        for name in _BLOCK_FIELDS:
+            if hasattr(node, name):
+                setattr(node, name, self.with_runs(getattr(node, name)))
+        return node
+
+    visit_If = visit_With = visit_AsyncWith = visit_Try = visit_TryStar = visit_block
+    visit_ExceptHandler = visit_match_case = visit_block
+
+
+def instrument(tree: ast.Module, counter: str = "__lines__", *, exact: bool = False) -> ast.Module:
     """Insert the runaway guard's counter calls into `tree` (in place; also returned).
+    `exact`: charge each statement that runs, in its slice (for `line_cost` > 0).
 
     Line numbers of the player's own code are unchanged; the inserted calls carry the
-    line of their loop or function.
+    line of their loop or function, or of the first statement they charge.
     """
-    tree = _Instrumenter(counter).visit(tree)
+    instrumenter = _ExactInstrumenter if exact else _Instrumenter
+    tree = instrumenter(counter).visit(tree)
     return ast.fix_missing_locations(tree)
 
 
 def compile_guarded(
-    source: str, filename: str, first_line: int = 1, counter: str = "__lines__"
+    source: str,
+    filename: str,
+    first_line: int = 1,
+    counter: str = "__lines__",
+    *,
+    exact: bool = False,
 ) -> CodeType:
     """Check, instrument and compile a snippet that starts at line `first_line` of
     `filename`, so that tracebacks and runaway reports carry the file's own lines.
+    `exact`: the exact mode, for levels with a `line_cost` (see `instrument`).
 
     Raises CodeRefused with every issue, at lines relative to the snippet (line 1 is
     its first line); the caller adds the snippet's place in its file.
@@ -164,7 +345,7 @@ def compile_guarded(
     if offset:
         ast.increment_lineno(tree, offset)  # before instrumenting: LINE is a file line
     try:
-        tree = instrument(tree, counter)
+        tree = instrument(tree, counter, exact=exact)
         # dont_inherit: this module's `from __future__ import annotations` is ours only.
         return compile(tree, filename, "exec", dont_inherit=True)
     except SyntaxError as err:  # found only when compiling, like `await` outside async def

@@ -1,5 +1,7 @@
 """The runaway guard: every loop turn and every call is counted, the count cannot be
-switched off or caught for good, and the player's line numbers stay as they were."""
+switched off or caught for good, and the player's line numbers stay as they were. In
+the exact mode (levels with a `line_cost`) only the lines that run are charged, each in
+the slice that starts it."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import pytest
 
 from scheduler_game.engine import Halt, Kernel
 from scheduler_game.sandbox.builtins import build_namespace
+from scheduler_game.sandbox.execute import COUNTER, compile_snippets, execute
 from scheduler_game.sandbox.guard import (
     CodeRefused,
     compile_guarded,
@@ -358,3 +361,341 @@ def test_compiled_code_does_not_inherit_our_future_imports():
 )
 def test_statement_count(body, count):
     assert statement_count(ast.parse(body).body) == count
+
+
+# ---------------------------------------------------------------- the exact mode
+#
+# With `line_cost` > 0 every statement that runs is charged once, in the slice in which it
+# starts running. The figures below follow the rule in guard.py's docstring: each run of
+# a statement list is charged when it starts; a compound statement counts 1 for its
+# header; k turns of a loop with s plain statements cost 1 + k * (1 + s).
+
+
+def exact_spec(source: str, *tasks: str, line_cost: int = 1, **settings: int) -> dict:
+    """A level running `tasks` (all defined by `source`) under the real engine."""
+    return {
+        "level": "exact",
+        "title": "Exact",
+        "settings": {
+            "max_ticks": 10_000,
+            "starve_after": 10_000,
+            "line_cost": line_cost,
+            "runaway_lines": 100_000,
+            "max_tasks": 10,
+        }
+        | settings,
+        "shared": {},
+        "tasks": [
+            {"name": name, "args": [], "at": 0, "autostart": True, "max_wait": None}
+            for name in tasks
+        ],
+        "goals": [{"all_finish": True}],
+        "snippets": [
+            {
+                "source": textwrap.dedent(source),
+                "path": "exact.py",
+                "line": 1,
+                "col": 0,
+                "what": "your solution",
+            }
+        ],
+        "needs": [[name, 0] for name in tasks],
+        "seeds": [0],
+        "policy": "fifo",
+        "quantum": 5,
+        "order": None,
+        "shuffle": 0,
+        "lines": None,
+        "timeline": True,
+    }
+
+
+def run_exact(source: str, *tasks: str, **settings: int) -> dict:
+    """The one variant of a run with line_cost 1, checked to have finished."""
+    variant = execute(exact_spec(source, *tasks, **settings))["variants"][0]
+    assert variant["error"] is None, variant["error"]
+    assert variant["outcome"] == "finished", variant["tasks"]
+    return variant
+
+
+def printed(variant: dict) -> list[tuple[int, str, str]]:
+    return [(o["tick"], o["task"], o["text"]) for o in variant["output"]]
+
+
+def running(variant: dict, task: str) -> list[tuple[int, int]]:
+    (row,) = [row for row in variant["timeline"] if row["name"] == task]
+    return [(s["start"], s["end"]) for s in row["segments"] if s["state"] == "running"]
+
+
+def cpu(variant: dict, task: str) -> int:
+    (row,) = [t for t in variant["tasks"] if t["name"] == task]
+    return row["cpu"]
+
+
+def test_an_early_return_is_not_charged_for_the_lines_after_it():
+    variant = run_exact(
+        """\
+        def pick(flag):
+            if flag:
+                return 1
+            a = 2
+            b = 3
+            return a + b
+
+        async def worker():
+            start = now()
+            pick(True)
+            middle = now()
+            pick(False)
+            print(middle - start, now() - middle)
+        """,
+        "worker",
+    )
+    # worker's 5 lines at its start; pick(True): `if` + `return`; pick(False): `if` + 3.
+    # (Charging pick's whole body on entry, as the default mode does, gives "5 5".)
+    assert printed(variant) == [(11, "worker", "2 4")]
+    assert cpu(variant, "worker") == 11
+
+
+def test_a_branch_not_taken_costs_nothing():
+    variant = run_exact(
+        """\
+        async def worker():
+            x = now()
+            if x > 100:
+                a = 1
+                b = 2
+                c = 3
+            elif x > 50:
+                d = 4
+            else:
+                e = 5
+            print(now())
+        """,
+        "worker",
+    )
+    # x =, if, print (3) + the elif's header (1) + e = 5 (1); not a, b, c, d.
+    assert printed(variant) == [(5, "worker", "5")]
+    assert cpu(variant, "worker") == 5
+
+
+def test_the_lines_after_an_await_are_charged_to_the_next_slice():
+    variant = run_exact(
+        """\
+        async def worker():
+            print("a")
+            await pause()
+            print("b")
+            print("c")
+
+        async def other():
+            print("o")
+        """,
+        "worker",
+        "other",
+    )
+    # Slice 1 runs print("a") and starts `await pause()`: 2 ticks. `other` runs 1 line.
+    # Slice 2 runs the 2 lines after the await. (The old charging: worker 0-4, 5-6.)
+    assert running(variant, "worker") == [(0, 2), (3, 5)]
+    assert running(variant, "other") == [(2, 3)]
+    assert printed(variant) == [
+        (2, "worker", "a"),
+        (3, "other", "o"),
+        (5, "worker", "b"),
+        (5, "worker", "c"),
+    ]
+
+
+def test_a_suspension_inside_an_expression_ends_the_run():
+    variant = run_exact(
+        """\
+        async def worker():
+            total = (await sleep(10)) or 1
+            print(now())
+            y = 2
+        """,
+        "worker",
+    )
+    # Slice 1 at 0: `total = ...` starts and sleeps until 11; slice 2 charges its 2 lines.
+    assert running(variant, "worker") == [(0, 1), (11, 13)]
+    assert printed(variant) == [(13, "worker", "13")]
+
+
+def test_a_while_loop_charges_its_header_and_body_each_turn():
+    variant = run_exact(
+        """\
+        async def worker():
+            n = 0
+            while n < 4:
+                n += 1
+                total = n
+            print(now())
+        """,
+        "worker",
+    )
+    # n = 0, while, print (3) + 4 turns of header + 2 statements (12).
+    assert printed(variant) == [(15, "worker", "15")]
+
+
+def test_a_for_loop_with_continue_and_break_charges_only_what_runs():
+    variant = run_exact(
+        """\
+        async def worker():
+            for i in range(10):
+                if i % 2:
+                    continue
+                if i == 4:
+                    break
+                x = i
+            print(now())
+        """,
+        "worker",
+    )
+    # for, print (2); turns i = 0, 2: header, if, if, x = i (4 each); i = 1, 3: header,
+    # if, continue (3 each); i = 4: header, if, if, break (4).
+    assert printed(variant) == [(2 + 4 * 2 + 3 * 2 + 4, "worker", "20")]
+
+
+def test_line_cost_multiplies_the_charge():
+    variant = run_exact("async def worker():\n    x = 1\n    print(now())\n", "worker", line_cost=3)
+    assert printed(variant) == [(6, "worker", "6")]
+
+
+def test_the_mode_follows_the_level_s_line_cost():
+    source = "def worker():\n    if x:\n        return 1\n    return 2\n"
+    default = compile_guarded(source, "exact.py", 1, COUNTER)
+    exact = compile_guarded(source, "exact.py", 1, COUNTER, exact=True)
+    assert default != exact
+    assert compile_snippets(exact_spec(source, "worker", line_cost=0)) == [default]
+    assert compile_snippets(exact_spec(source, "worker", line_cost=2)) == [exact]
+
+
+def load_exact(source: str, counter: object, **names: object) -> dict:
+    namespace = build_namespace({"__lines__": counter, **names})
+    exec(compile_guarded(textwrap.dedent(source), "task.py", exact=True), namespace)
+    return namespace
+
+
+def test_the_exact_mode_s_counter_calls():
+    counter = FakeCounter()
+    ns = load_exact(
+        """\
+        def work(items):
+            '''Sum, but not the sevens.'''
+            total = 0
+            for item in items:
+                if item == 7:
+                    continue
+                total += item
+            try:
+                check = total // len(items)
+            except ZeroDivisionError:
+                check = 0
+            return total
+        """,
+        counter,
+    )
+    assert ns["work"]([7, 1]) == 1
+    assert ns["work"].__doc__ == "Sum, but not the sevens."
+    assert counter.calls == [
+        (4, 1),  # total = 0, for, try, return: the function's entry
+        (2, 4),  # header, if
+        (1, 6),  # continue
+        (2, 4),  # header, if
+        (1, 7),  # total += item
+        (1, 9),  # the try body
+    ]
+    counter.calls.clear()
+    ns["work"]([])
+    assert counter.calls == [(4, 1), (1, 9), (1, 11)]
+
+
+class Step:
+    """An awaitable that suspends its coroutine once, as a trap does."""
+
+    def __await__(self):
+        yield "step"
+
+
+class StepLock:
+    """An `async with` object that suspends once entering and once leaving."""
+
+    def __aenter__(self) -> Step:
+        return Step()
+
+    def __aexit__(self, *exc: object) -> Step:
+        return Step()
+
+
+def test_each_await_starts_a_new_run_at_its_next_line():
+    counter = FakeCounter()
+    ns = load_exact(
+        """\
+        async def worker():
+            a = 1
+            b = (await step) or 2
+            c = 3
+            async with lock:
+                d = 4
+            e = 5
+        """,
+        counter,
+        step=Step(),
+        lock=StepLock(),
+    )
+    coro = ns["worker"]()
+    slices = []
+    done = False
+    while not done:
+        try:
+            coro.send(None)
+        except StopIteration:
+            done = True
+        slices.append(counter.calls[:])
+        counter.calls.clear()
+    # Each slice charges the lines it starts: a, b (suspends in its await); c and the
+    # `async with` (suspends entering); d (suspends leaving); e.
+    assert slices == [[(2, 1)], [(2, 4)], [(1, 6)], [(1, 7)]]
+
+
+ENDLESS = {
+    "a bare loop": ("def spin():\n    while True:\n        pass\n", {2}),
+    "a loop that continues": (
+        "def spin():\n    x = 1\n    while True:\n        if x:\n            continue\n",
+        {3, 5},
+    ),
+    "recursion": ("def spin():\n    x = 1\n    return spin()\n", {1}),
+    "a loop that awaits in a branch never taken": (
+        "async def spin():\n    while True:\n        if False:\n            await pause()\n"
+        "        x = 1\n",
+        {2, 5},
+    ),
+    "a loop that catches the stop": (
+        "def spin():\n    while True:\n        try:\n            while True:\n"
+        "                pass\n        except BaseException:\n            pass\n",
+        {2, 4},
+    ),
+}
+
+
+@pytest.mark.parametrize("source", ENDLESS.values(), ids=ENDLESS.keys())
+def test_the_exact_mode_stops_every_endless_loop(source):
+    source, lines = source
+    counter = FakeCounter(budget=200)
+    ns = load_exact(source, counter, pause=Step)
+    with pytest.raises(Stop) as stop:
+        result = ns["spin"]()
+        if hasattr(result, "send"):
+            result.send(None)
+    assert stop.value.line in lines
+    assert len(counter.calls) <= 200 + 3
+
+
+@pytest.mark.parametrize("source", ENDLESS.values(), ids=ENDLESS.keys())
+def test_the_exact_mode_hangs_the_machine_on_an_endless_loop(source):
+    source, lines = source
+    body = source.replace("def spin", "def worker").replace("spin()", "worker()")
+    spec = exact_spec(body, "worker", runaway_lines=1_000, max_ticks=10**9)
+    variant = execute(spec)["variants"][0]
+    assert variant["outcome"] == "hung"
+    assert variant["hung"]["line"] in lines
