@@ -33,6 +33,10 @@ class Instrument:
     def task_exited(self, task: Task, tick: int) -> None:
         """A task finished, crashed or was cancelled."""
 
+    def task_closed(self, task: Task, tick: int) -> None:
+        """At the end of the run, closing a task that never finished ended it otherwise
+        than quietly: its `finally` raised (`task.state` is now crashed)."""
+
     def idle(self, start: int, end: int) -> None:
         """No task was ready: the clock jumped from start to end."""
 
@@ -46,6 +50,7 @@ HOOK_NAMES = (
     "slice_started",
     "slice_ended",
     "task_exited",
+    "task_closed",
     "idle",
     "run_ended",
 )
@@ -60,6 +65,7 @@ class Hooks:
     slice_started: list[Callable[..., Any]] = field(default_factory=list)
     slice_ended: list[Callable[..., Any]] = field(default_factory=list)
     task_exited: list[Callable[..., Any]] = field(default_factory=list)
+    task_closed: list[Callable[..., Any]] = field(default_factory=list)
     idle: list[Callable[..., Any]] = field(default_factory=list)
     run_ended: list[Callable[..., Any]] = field(default_factory=list)
 

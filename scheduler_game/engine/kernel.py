@@ -23,6 +23,7 @@ from typing import Any
 from scheduler_game.engine.errors import Cancelled, Halt, Timeout
 from scheduler_game.engine.instrument import Instrument, hooks
 from scheduler_game.engine.policy import Fifo, Policy
+from scheduler_game.engine.stable import AddressNames
 from scheduler_game.engine.traps import (
     ACQUIRE,
     GET,
@@ -79,13 +80,31 @@ class TaskError:
         return "\n".join(lines)
 
 
-def task_error(err: BaseException) -> TaskError:
+MAX_MESSAGE = 2_000  # characters of an error message a player reads
+MAX_FRAMES = 40  # frames of a traceback: the innermost ones, where the error is
+
+
+def bounded_text(text: str, limit: int = MAX_MESSAGE) -> str:
+    """`text` cut to `limit` characters, saying how much was cut: task code chooses its
+    error messages, and a 150 MB one must not become a 150 MB verdict."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text) - limit} more characters)"
+
+
+def task_error(err: BaseException, addresses: AddressNames | None = None) -> TaskError:
     frames = tuple(
-        (f.filename, f.lineno or 0, f.name, (f.line or "").strip())
+        (f.filename, f.lineno or 0, f.name, bounded_text((f.line or "").strip(), 200))
         for f in traceback.extract_tb(err.__traceback__)
         if not (f.filename.startswith(_OUR_FILES) and f.filename.endswith(".py"))
     )
-    return TaskError(type(err).__name__, str(err), frames)
+    try:
+        message = str(err)
+    except Exception as failed:  # a task's own exception class may fail to print
+        message = f"(the message could not be shown: {type(failed).__name__})"
+    if addresses is not None:  # before the cut, so no address is cut in half
+        message = addresses.scrub(message)
+    return TaskError(type(err).__name__, bounded_text(message), frames[-MAX_FRAMES:])
 
 
 class TaskHandle:
@@ -293,6 +312,7 @@ class Kernel:
         "_greenlet",
         "_kernel_glet",
         "_on",
+        "addresses",
         "burned",
         "clock",
         "closing",
@@ -350,6 +370,7 @@ class Kernel:
         self.max_output_lines = max_output_lines
         self.max_line_length = max_line_length
         self.rng = random.Random(seed)
+        self.addresses = AddressNames()  # memory addresses in text, numbered per run
 
         self.clock = 0  # the start of the running slice, or the time between slices
         self.burned = 0  # CPU burned so far in the running slice
@@ -740,6 +761,7 @@ class Kernel:
             if len(self.output) >= self.max_output_lines:
                 self.dropped_output += 1
                 continue
+            line = self.addresses.scrub(line)
             if len(line) > self.max_line_length:
                 cut = len(line) - self.max_line_length
                 line = f"{line[: self.max_line_length]}... ({cut} more characters)"
@@ -798,6 +820,8 @@ class Kernel:
         self._make_ready(task, self.clock + self.burned)
 
     def _make_ready(self, task: Task, since: int) -> None:
+        if self.closing:  # the run is over: a `finally` that frees a lock wakes no one
+            return
         task.state = READY
         task.ready_since = since
         task.waiting_on = None
@@ -838,7 +862,7 @@ class Kernel:
         task.waiting_on = None
         task.handoff = None
         if err is not None:
-            task.error = task_error(err)
+            task.error = task_error(err, self.addresses)
             task.exc_object = err
         task.finished_at = self.clock + max(1, self.burned)
         if task.glet is not None:
@@ -920,8 +944,11 @@ class Kernel:
                 self.notes.append(f"{task.name}: a finally block never ended; it was stopped")
             except BaseException as err:
                 task.state = CRASHED
-                task.error = task_error(err)
+                task.error = task_error(err, self.addresses)
+                task.finished_at = self.clock
                 _force_end(task.coro)
+                for hook in self._on.task_closed:
+                    hook(task, self.clock)
             task.glet = None
         self.current = None
         self.halted = None

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from scheduler_game.engine.instrument import Instrument
 
 if TYPE_CHECKING:
-    from scheduler_game.engine.kernel import Task
+    from scheduler_game.engine.kernel import Task, TaskFigures
 
 ABSENT, READY, RUNNING, SLEEPING, BLOCKED, DONE = range(6)
 STATE_NAMES = ("absent", "ready", "running", "sleeping", "blocked", "done")
@@ -60,7 +60,9 @@ class TraceRecorder(Instrument):
     While the run goes, each change of a task's state is one int appended to one array,
     `tick << 24 | task id << 3 | state`: recording a switch costs two appends to memory
     that stays in cache, whatever the number of tasks. Per-task segments are built from
-    that log when first asked for. A million switches fit in about 16 MB.
+    that log when first asked for. A million switches fit in about 16 MB. The per-task
+    figures the judge reads (`figures(recorder)`) are derived from this log alone, never
+    from the kernel's own records.
     """
 
     def __init__(self) -> None:
@@ -104,6 +106,10 @@ class TraceRecorder(Instrument):
 
     def idle(self, start: int, end: int) -> None:
         self.idle_spans.append((start, end))
+
+    def task_closed(self, task: Task, tick: int) -> None:
+        self.log_details[len(self.log)] = task.state
+        self.log.append(tick << _TICK | task.id << 3 | DONE)
 
     def run_ended(self, tick: int, outcome: str) -> None:
         self.end = tick
@@ -197,3 +203,101 @@ class TraceRecorder(Instrument):
                         used[name] = used.get(name, 0) + overlap
                 k += 1
         return sorted(used, key=lambda n: -used[n])
+
+
+def figures(recorder: TraceRecorder) -> list[TaskFigures]:
+    """Every task's figures, in spawn order, worked out from the recorder's log alone.
+
+    Call it after the run (`run_ended` gives the end tick). The rules (docs/engine.md): a
+    ready-wait runs from the tick a task became ready (a sleeper: its wake tick) to the
+    start of its next slice, or to the end of the run if it is still going on then; a
+    task starves during any ready-wait longer than its limit. `result` and `error` are
+    left None: the log does not hold them. One pass over the log, no Segment built.
+    """
+    from scheduler_game.engine import kernel
+
+    count = len(recorder.names)
+    limits = recorder.limits
+    state = bytearray(count)  # ABSENT
+    since = [0] * count  # the tick of the task's last state change
+    cpu = [0] * count
+    waited = [0] * count
+    longest = [0] * count
+    longest_from = [0] * count
+    starved = [False] * count
+    over = [0] * count
+    slices = [0] * count
+    mask = _MAX_TASKS - 1
+    for event in recorder.log:
+        i = event >> 3 & mask
+        tick = event >> _TICK
+        code = event & 7
+        if code == RUNNING:  # the task was ready until now
+            wait = tick - since[i]
+            if wait:
+                waited[i] += wait
+                if wait > longest[i]:
+                    longest[i] = wait
+                    longest_from[i] = since[i]
+                if wait > limits[i]:
+                    starved[i] = True
+                    over[i] += wait - limits[i]
+            slices[i] += 1
+        elif state[i] == RUNNING:
+            cpu[i] += tick - since[i]
+        state[i] = code
+        since[i] = tick
+
+    end = recorder.end
+    names = {
+        ABSENT: kernel.NEW,
+        READY: kernel.READY,
+        RUNNING: kernel.RUNNING,
+        SLEEPING: kernel.SLEEPING,
+        BLOCKED: kernel.BLOCKED,
+    }
+    final: list[str] = []
+    for i in range(count):
+        code = state[i]
+        if code == READY:  # a wait still going on counts, up to the end
+            wait = end - since[i]
+            waited[i] += wait
+            if wait > longest[i]:
+                longest[i] = wait
+                longest_from[i] = since[i]
+            if wait > limits[i]:
+                starved[i] = True
+                over[i] += wait - limits[i]
+        elif code == RUNNING:  # the machine stopped inside this slice
+            cpu[i] += end - since[i]
+        final.append(names.get(code, ""))
+
+    # How each ended task ended: the detail of its DONE entry, its last one in the log.
+    log = recorder.log
+    left = final.count("")
+    if left:
+        for index, detail in reversed(recorder.log_details.items()):
+            event = log[index]
+            i = event >> 3 & mask
+            if event & 7 == DONE and not final[i]:
+                final[i] = detail
+                left -= 1
+                if not left:
+                    break
+
+    return [
+        kernel.TaskFigures(
+            name=recorder.names[i],
+            state=final[i],
+            cpu=cpu[i],
+            ready_wait=waited[i],
+            longest_wait=longest[i],
+            longest_wait_from=longest_from[i],
+            limit=limits[i],
+            starved=starved[i],
+            starved_ticks=over[i],
+            switches=slices[i],
+            finished_at=since[i] if state[i] == DONE else None,
+        )
+        for i in range(count)
+    ]

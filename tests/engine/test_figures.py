@@ -1,0 +1,336 @@
+"""The figures the judge reads come from the trace alone, and match the kernel's own."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scheduler_game.engine import Shuffled, TaskFigures
+from scheduler_game.engine.trace import figures
+from tests.engine.conftest import run_tasks
+
+HELPERS = ("h0", "h1")  # spawnable only (autostart false); h0 may spawn h1
+
+STEPS = st.one_of(
+    st.tuples(st.just("cpu"), st.integers(0, 6)),
+    st.tuples(st.just("pause"), st.just(0)),
+    st.tuples(st.just("sleep"), st.integers(0, 8)),
+    st.tuples(st.just("put"), st.integers(0, 3)),
+    st.tuples(st.just("get"), st.integers(0, 6)),  # 0: no time limit
+    st.tuples(st.just("lock"), st.integers(0, 4)),
+    st.tuples(st.just("set"), st.just(0)),
+    st.tuples(st.just("clear"), st.just(0)),
+    st.tuples(st.just("wait"), st.integers(0, 6)),  # 0: no time limit
+    st.tuples(st.just("slept_for"), st.integers(0, 6)),
+    st.tuples(st.just("spawn"), st.integers(0, 1)),
+    st.tuples(st.just("join"), st.integers(0, 3)),
+    st.tuples(st.just("cancel"), st.integers(0, 3)),
+    st.tuples(st.just("swallow"), st.integers(0, 5)),
+    st.tuples(st.just("catch_stop"), st.integers(0, 30)),
+    st.tuples(st.just("crash"), st.integers(0, 2)),  # 0: crash, else cpu(1)
+    st.tuples(st.just("hang"), st.integers(0, 2)),  # 0: a runaway slice, else cpu(1)
+)
+FUNCTION = st.tuples(st.sampled_from(["native", "generator"]), st.lists(STEPS, max_size=8))
+LEVEL_TASK = st.tuples(
+    FUNCTION,
+    st.sampled_from([0, 0, 0, 3, 12, 40]),  # at
+    st.one_of(st.none(), st.integers(0, 8)),  # max_wait
+)
+
+
+def function_code(name: str, style: str, steps: list[tuple[str, int]], may_spawn: tuple) -> str:
+    native = style == "native"
+    aw = "await" if native else "yield"
+    aw_from = "await" if native else "yield from"
+    head = f"async def {name}():" if native else f"def {name}():"
+    body: list[str] = []
+    for kind, n in steps:
+        if kind == "cpu":
+            body.append(f"cpu({n})")
+        elif kind == "pause":
+            body.append(f"{aw} pause()")
+        elif kind == "sleep":
+            body.append(f"{aw} sleep({n})")
+        elif kind == "put":
+            body.append(f"{aw} q.put({n})")
+        elif kind == "get":
+            body.append(f"{aw_from} wait_for(q.get(), {n})" if n else f"{aw} q.get()")
+        elif kind == "lock":
+            body += [f"{aw} door.acquire()", f"cpu({n})", f"{aw} pause()", "door.release()"]
+        elif kind == "set":
+            body.append("ev.set()")
+        elif kind == "clear":
+            body.append("ev.clear()")
+        elif kind == "wait":
+            body.append(f"{aw} wait_for(ev.wait(), {n})" if n else f"{aw} ev.wait()")
+        elif kind == "slept_for":
+            body.append(f"{aw_from} wait_for(sleep({n + 2}), {n})")
+        elif kind == "spawn":
+            if may_spawn:
+                body.append(f"kids.append(spawn({may_spawn[n % len(may_spawn)]}))")
+            else:
+                body.append("cpu(1)")
+        elif kind == "join":
+            body += ["if kids:", f"    {aw} join(kids[{n} % len(kids)])"]
+        elif kind == "cancel":
+            body += ["if kids:", f"    cancel(kids[{n} % len(kids)])"]
+        elif kind == "swallow":  # a cancel (or a deadline) caught, and the task goes on
+            body += ["try:", f"    {aw} sleep({n})", "except Cancelled:", "    cpu(1)"]
+        elif kind == "catch_stop":  # the machine's stop (timeout or hang) caught
+            body += ["try:", f"    cpu({n})"]
+            # It catches the GeneratorExit that closes a preempted task at the end too:
+            # ignoring it crashes the task then, which `task_closed` tells the trace.
+            body += ["except BaseException:", "    print('caught')"]
+        elif kind == "crash":
+            body.append("raise ValueError('boom')" if n == 0 else "cpu(1)")
+        else:  # a runaway slice
+            body.append("__lines__(10**9, 1)" if n == 0 else "cpu(1)")
+    body += ["return 0"] if native else ["return 0", "yield"]
+    return head + "\n" + "".join(f"    {line}\n" for line in body)
+
+
+def program(level_tasks: list, helpers: list) -> tuple[str, list]:
+    code = "q = Queue(maxsize=2)\ndoor = Lock()\nev = Event()\nkids = []\n"
+    code += "async def never():\n    cpu(1)\n"
+    tasks: list = []
+    for i, ((style, steps), at, max_wait) in enumerate(level_tasks):
+        code += function_code(f"t{i}", style, steps, HELPERS)
+        tasks.append((f"t{i}", {"at": at, "max_wait": max_wait}))
+    for i, ((style, steps), max_wait) in enumerate(helpers):
+        code += function_code(HELPERS[i], style, steps, HELPERS[i + 1 :])
+        tasks.append((HELPERS[i], {"autostart": False, "max_wait": max_wait}))
+    tasks.append(("never", {"autostart": False}))
+    return code, tasks
+
+
+def kernels_figures(result) -> list[TaskFigures]:
+    return [dataclasses.replace(f, result=None, error=None) for f in result.tasks]
+
+
+def assert_same_figures(result, recorder) -> None:
+    derived = figures(recorder)
+    kernel = kernels_figures(result)
+    assert [f.name for f in derived] == [f.name for f in kernel]
+    for ours, theirs in zip(derived, kernel, strict=True):
+        assert ours == theirs, f"{ours.name}: trace {ours} != kernel {theirs}"
+
+
+POLICIES = st.sampled_from(["fifo", "fifo", "shuffled", "preemptive"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(LEVEL_TASK, min_size=1, max_size=4),
+    st.lists(st.tuples(FUNCTION, st.one_of(st.none(), st.integers(0, 8))), max_size=2),
+    st.integers(0, 120),
+    st.integers(0, 12),
+    POLICIES,
+    st.integers(0, 3),
+)
+def test_figures_from_the_trace_equal_the_kernels(
+    level_tasks, helpers, max_ticks, starve_after, policy, seed
+):
+    code, tasks = program(level_tasks, helpers)
+    options: dict = {"max_ticks": max_ticks, "starve_after": starve_after, "seed": seed}
+    if policy == "shuffled":
+        options["policy"] = Shuffled(seed)
+    elif policy == "preemptive":
+        options["quantum"] = 3
+    result, recorder = run_tasks(code, *tasks, **options)
+    assert recorder.end == result.ticks and recorder.outcome == result.outcome
+    assert_same_figures(result, recorder)
+
+
+# -- by hand, with exact numbers
+
+
+def test_a_sleeper_woken_during_a_long_slice_waits_from_its_wake_tick():
+    result, recorder = run_tasks(
+        """
+        async def heartbeat():
+            for _ in range(3):
+                await sleep(5)
+        def cruncher():
+            for _ in range(3):
+                cpu(8)
+                yield
+        """,
+        ("heartbeat", {"max_wait": 6}),
+        "cruncher",
+        max_ticks=100,
+    )
+    # heartbeat: 0..1 runs, sleeps to 5, ready 5..17 (behind the cruncher's pause at 9),
+    # runs 17..18, sleeps to 22, ready 22..27, runs 27..28, sleeps to 32, runs 32..33.
+    heartbeat, cruncher = figures(recorder)
+    assert heartbeat == TaskFigures(
+        name="heartbeat",
+        state="finished",
+        cpu=4,
+        ready_wait=12 + 5,
+        longest_wait=12,
+        longest_wait_from=5,
+        limit=6,
+        starved=True,
+        starved_ticks=(12 - 6) + 0,
+        switches=4,
+        finished_at=33,
+    )
+    assert cruncher == TaskFigures(
+        name="cruncher",
+        state="finished",
+        cpu=8 + 8 + 8 + 1,
+        ready_wait=1 + 1,
+        longest_wait=1,
+        longest_wait_from=0,
+        limit=10,
+        starved=False,
+        starved_ticks=0,
+        switches=4,
+        finished_at=27,
+    )
+    assert_same_figures(result, recorder)
+
+
+def test_a_task_that_never_runs_before_max_ticks_waits_to_the_end():
+    result, recorder = run_tasks(
+        """
+        async def hog():
+            cpu(50)
+        async def starved():
+            cpu(1)
+        async def late():
+            cpu(1)
+        """,
+        "hog",
+        "starved",
+        ("late", {"at": 30}),
+        max_ticks=20,
+    )
+    assert result.outcome == "timeout" and recorder.end == 20
+    hog, starved, late = figures(recorder)
+    assert hog == TaskFigures("hog", "running", 20, 0, 0, 0, 10, False, 0, 1, None)
+    assert starved == TaskFigures("starved", "ready", 0, 20, 20, 0, 10, True, 10, 0, None)
+    assert late == TaskFigures("late", "new", 0, 0, 0, 0, 10, False, 0, 0, None)
+    assert_same_figures(result, recorder)
+
+
+def test_a_runaway_slice_counts_up_to_where_the_machine_stopped():
+    result, recorder = run_tasks(
+        """
+        async def loop():
+            cpu(3)
+            while True:
+                __lines__(1, 4)
+        async def other():
+            await sleep(2)
+        """,
+        "other",
+        "loop",
+        runaway_lines=100,
+    )
+    assert result.outcome == "hung" and recorder.end == 4
+    other, loop = figures(recorder)
+    # other: runs 0..1, sleeps to 2, which is inside loop's slice 1..4: ready 2..4.
+    assert other == TaskFigures("other", "ready", 1, 2, 2, 2, 10, False, 0, 1, None)
+    assert loop == TaskFigures("loop", "running", 3, 1, 1, 0, 10, False, 0, 1, None)
+    assert_same_figures(result, recorder)
+
+
+def test_autostart_false_tasks_count_only_once_spawned():
+    result, recorder = run_tasks(
+        """
+        async def helper():
+            cpu(2)
+        async def idle():
+            cpu(1)
+        async def boss():
+            await join(spawn(helper))
+            await join(spawn(helper))
+        """,
+        ("helper", {"autostart": False, "max_wait": 3}),
+        ("idle", {"autostart": False}),
+        "boss",
+    )
+    assert recorder.names == ["boss", "helper", "helper-2"]
+    boss, helper, helper2 = figures(recorder)
+    assert boss == TaskFigures("boss", "finished", 3, 0, 0, 0, 10, False, 0, 3, 7)
+    # boss 0..1 spawns helper at 0 and joins it; helper runs 1..3; boss 3..4 spawns
+    # helper-2 at 3; helper-2 runs 4..6; boss 6..7.
+    assert helper == TaskFigures("helper", "finished", 2, 1, 1, 0, 3, False, 0, 1, 3)
+    assert helper2 == TaskFigures("helper-2", "finished", 2, 1, 1, 3, 3, False, 0, 1, 6)
+    assert_same_figures(result, recorder)
+
+
+def test_a_deadlock_leaves_each_task_in_its_last_state():
+    code = """
+        async def alice():
+            await left.acquire()
+            await pause()
+            await right.acquire()
+        async def bob():
+            await right.acquire()
+            await pause()
+            await left.acquire()
+        async def nap():
+            await sleep(50)
+        left = Lock()
+        right = Lock()
+        """
+    result, recorder = run_tasks(code, "alice", "bob", max_ticks=30)
+    assert result.outcome == "deadlock" and recorder.end == 4
+    alice, bob = figures(recorder)
+    assert alice == TaskFigures("alice", "blocked", 2, 1, 1, 1, 10, False, 0, 2, None)
+    assert bob == TaskFigures("bob", "blocked", 2, 2, 1, 0, 10, False, 0, 2, None)
+    assert_same_figures(result, recorder)
+
+    result, recorder = run_tasks(code, "alice", "bob", "nap", max_ticks=30)
+    assert result.outcome == "timeout" and recorder.end == 30  # nap's timer is past the end
+    states = [(f.name, f.state, f.cpu, f.switches) for f in figures(recorder)]
+    assert states == [
+        ("alice", "blocked", 2, 2),
+        ("bob", "blocked", 2, 2),
+        ("nap", "sleeping", 1, 1),
+    ]
+    assert_same_figures(result, recorder)
+
+
+def test_the_trace_follows_the_kernel_when_closing_tasks_wakes_others():
+    # At the end, closing alice runs her `async with` exits, which hand `left` to bob:
+    # the kernel then reports bob (and, closing bob, alice) as ready at the end tick.
+    result, recorder = run_tasks(
+        """
+        async def alice():
+            async with left:
+                await pause()
+                async with right:
+                    pass
+        async def bob():
+            async with right:
+                await pause()
+                async with left:
+                    pass
+        left = Lock()
+        right = Lock()
+        """,
+        "alice",
+        "bob",
+    )
+    assert result.outcome == "deadlock"
+    assert_same_figures(result, recorder)
+
+
+def test_a_task_crashing_in_its_finally_at_close_time():
+    result, recorder = run_tasks(
+        """
+        async def stuck():
+            try:
+                await Event().wait()
+            finally:
+                raise ValueError("in finally")
+        """,
+        "stuck",
+    )
+    assert result.task("stuck").state == "crashed"
+    assert_same_figures(result, recorder)
