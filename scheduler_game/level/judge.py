@@ -39,6 +39,16 @@ def goal_label(goal: Any) -> str:
     return key
 
 
+# The goals a random order can judge (GAME.md §2): about order and correctness. The goals
+# about time (finish_by, max_wait, no_starvation) are promises of the FIFO loop alone.
+ORDER_GOALS = frozenset({"all_finish", "output", "output_includes", "deadlock", "crash"})
+
+
+def order_goals(goals: list[Any]) -> list[Any]:
+    """The goals a run under a random order is judged on."""
+    return [g for g in goals if goal_key(g)[0] in ORDER_GOALS]
+
+
 def judge(goals: list[Any], result: RunResult, trace: TraceRecorder | None) -> list[dict[str, Any]]:
     """Each goal's verdict: {"goal": label, "passed": bool, "detail": text}."""
     verdicts = []

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from scheduler_game.level.load import LoadedLevel
-from scheduler_game.level.run import Attempt, Options, check_level
+from scheduler_game.level.run import Attempt, Options, check_many
 from scheduler_game.level.verdict import CodeErrorInfo, Verdict
 
 SHUFFLES = 20  # random orders tried on a starter that wins under FIFO
@@ -26,6 +26,8 @@ def _first_failure(verdict: Verdict) -> str:
                 return f"variant seed {v.seed}: {g.goal}: {g.detail}"
     if verdict.losing_order is not None:
         return f"loses under --order {','.join(verdict.losing_order.order)}"
+    if verdict.stopped:
+        return f"stopped by {verdict.stopped}"
     return "some goal failed"
 
 
@@ -56,28 +58,42 @@ def starters(loaded: LoadedLevel) -> list[tuple[str, Attempt]]:
 
 
 def prove(loaded: LoadedLevel) -> Proof:
+    """Run the reference and every way to lose, all in one sandboxed child.
+
+    The reference must win under FIFO and under SHUFFLES random orders (where the goals
+    about order and correctness are judged); each starter must lose, under FIFO or some
+    random order (a level may teach that code wins only by luck).
+    """
     proof = Proof()
-    reference = check_level(loaded, Attempt(reference=True), Options(timeline=False))
+    player = loaded.level.settings.policy == "player"
+    reference_shuffle = 0 if player else SHUFFLES
+    ways = starters(loaded)
+    attempts: list[tuple[Attempt, Options | None]] = [
+        (Attempt(reference=True), Options(shuffle=reference_shuffle, timeline=False))
+    ]
+    attempts += [
+        (attempt, Options(shuffle=0 if attempt.order is not None else SHUFFLES, timeline=False))
+        for _, attempt in ways
+    ]
+    reference, *others = check_many(loaded, attempts)
     error = _error(reference)
     if error is not None:
         proof.errors.append(error)
         return proof
     seeds = len(reference.variants)
     if reference.passed:
-        proof.facts.append(f"the reference wins on {seeds} variant{'s' if seeds > 1 else ''}")
+        shuffled = f" and under {SHUFFLES} random orders" if reference_shuffle else ""
+        proof.facts.append(
+            f"the reference wins on {seeds} variant{'s' if seeds > 1 else ''}{shuffled}"
+        )
     else:
         proof.problems.append(f"the reference solution does not win: {_first_failure(reference)}")
-    ways = starters(loaded)
     if not ways:
         proof.problems.append(
             "nothing for the player to do: no editable task, no choose task, and the policy "
             "is not player"
         )
-    for what, attempt in ways:
-        verdict = check_level(loaded, attempt, Options(timeline=False))
-        if verdict.passed and attempt.order is None:
-            # It wins under FIFO; a level may teach that it wins only by luck.
-            verdict = check_level(loaded, attempt, Options(shuffle=SHUFFLES, timeline=False))
+    for (what, _attempt), verdict in zip(ways, others, strict=True):
         error = _error(verdict)
         if error is not None:
             proof.errors.append(error)

@@ -2,9 +2,10 @@
 
 `program_spec` gathers the level's code in module order (setup, then every task as
 listed; a solution file replaces every editable task at the place of the first) into the
-plain-data spec that `scheduler_game.sandbox.execute` runs. `check_level` is the one
-function callers use: it runs the spec in-process or, with `sandbox=True`, in the
-sandbox's child process, and gives back the same `Verdict` either way.
+plain-data spec that `scheduler_game.sandbox.execute` runs. `check_level` (and
+`check_many`, for several attempts at once) is what callers use: it runs the spec in the
+sandbox's child process, with its limits. `check_level_in_process` runs it here, with no
+limits: for tests only.
 """
 
 from __future__ import annotations
@@ -161,31 +162,56 @@ def _choice(loaded: LoadedLevel, i: int, attempt: Attempt) -> str:
     raise ChoiceError(CodeErrorInfo(path=loaded.path, line=line, col=col, message=message))
 
 
+def _verdict_of_error(loaded: LoadedLevel, error: CodeErrorInfo) -> Verdict:
+    return Verdict(
+        level=loaded.level.id, title=loaded.level.title, passed=False, variants=[], error=error
+    )
+
+
 def check_level(
     loaded: LoadedLevel,
     attempt: Attempt,
     options: Options | None = None,
     *,
-    sandbox: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> Verdict:
-    """Run the attempt on every variant (and random orders, if asked) and judge it."""
+    """Run the attempt on every variant (and random orders, if asked) in the sandbox's
+    child process, and judge it. Every command that runs level or player code runs it
+    this way: with the sandbox's limits, whatever the code does."""
+    return check_many(loaded, [(attempt, options)], progress=progress)[0]
+
+
+def check_many(
+    loaded: LoadedLevel,
+    attempts: list[tuple[Attempt, Options | None]],
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Verdict]:
+    """Several attempts at one level, in one sandboxed child, one after the other, within
+    one set of limits (as `validate` proves a level): a verdict for each."""
+    from scheduler_game.sandbox.process import run_jobs
+
+    specs: list[dict[str, Any]] = []
+    verdicts: list[Verdict | None] = []
+    for attempt, options in attempts:
+        try:
+            specs.append(program_spec(loaded, attempt, options))
+            verdicts.append(None)
+        except ChoiceError as bad:
+            verdicts.append(_verdict_of_error(loaded, bad.error))
+    results = iter(run_jobs(specs, progress=progress) if specs else [])
+    return [v if v is not None else Verdict.model_validate(next(results)) for v in verdicts]
+
+
+def check_level_in_process(
+    loaded: LoadedLevel, attempt: Attempt, options: Options | None = None
+) -> Verdict:
+    """For tests only: the same check without the sandbox, in this process, with no
+    limits at all. Never for code a person wrote: a game command uses `check_level`."""
+    from scheduler_game.sandbox.execute import execute
+
     try:
         spec = program_spec(loaded, attempt, options)
     except ChoiceError as bad:
-        return Verdict(
-            level=loaded.level.id,
-            title=loaded.level.title,
-            passed=False,
-            variants=[],
-            error=bad.error,
-        )
-    if sandbox:
-        from scheduler_game.sandbox.process import run_sandboxed
-
-        data = run_sandboxed(spec, progress=progress)
-    else:
-        from scheduler_game.sandbox.execute import execute
-
-        data = execute(spec, progress)
-    return Verdict.model_validate(data)
+        return _verdict_of_error(loaded, bad.error)
+    return Verdict.model_validate(execute(spec))

@@ -113,6 +113,8 @@ class Verdict(_Data):
     # extensions
     title: str = ""
     shuffled: int = 0  # how many random orders were tried as well as FIFO
+    shuffle_goals: list[str] = Field(default_factory=list)  # the goals those orders judged
+    stopped: str | None = None  # the limit that stopped the check before its end, in words
     losing_order: LosingOrder | None = None
     error: CodeErrorInfo | None = None  # the level file itself is unusable
     lines: int | None = None  # lines of code the player wrote (for par)

@@ -1,11 +1,19 @@
-"""The sandbox's child process: `python -I -m scheduler_game.sandbox.child`.
+"""The sandbox's child process: `python -s -P -m scheduler_game.sandbox.child FAULT_FD`.
 
-It reads one request (JSON) from stdin, puts limits on itself, runs the level with
-`execute`, and streams NDJSON lines to stdout: `{"event": "progress", "done", "total"}`
-while it works, then `{"event": "verdict", "verdict": {...}}`. If it cannot finish, the
-parent tells the player why from how it died; for the deaths that no Python code sees
-(a C-level hog stopped by RLIMIT_CPU, a fatal signal), faulthandler writes the player's
-stack to stderr first, so the parent can name the line.
+It reads one request (JSON) from stdin: `{"jobs": [spec, ...], "limits": {...}}`, puts
+limits on itself, runs each job with `execute`, and streams NDJSON lines to stdout:
+
+    {"event": "run", "job": j, "seed": s, "policy": p}      a run starts
+    {"event": "variant", "job": j, "variant": {...}}        a variant was judged
+    {"event": "progress", "job": j, "done": n, "total": m}
+    {"event": "verdict", "job": j, "verdict": {...}}        a job is over
+    {"event": "died", "reason": "memory" | "internal", "message": ...}
+
+Each run gets its own share of CPU time (RLIMIT_CPU's soft limit is moved before each
+run), inside the request's overall budget. For the deaths that no Python code sees (a
+C-level hog stopped by RLIMIT_CPU, a fatal signal, a run past its wall-clock share),
+faulthandler writes the stack to FAULT_FD: a pipe only the interpreter writes to, so text
+a task prints (to stdout or, through warnings, to stderr) is never taken for a frame.
 """
 
 from __future__ import annotations
@@ -38,27 +46,47 @@ def _die_with_parent() -> None:
         pass
 
 
-def _limit(kind: int, value: int) -> None:
+def _limit(kind: int, soft: int, hard: int | None = None) -> None:
+    """Set a limit: `hard` (default: `soft`) never above the one already in force."""
     try:
-        _soft, hard = resource.getrlimit(kind)
-        if hard != resource.RLIM_INFINITY:
-            value = min(value, hard)
-        resource.setrlimit(kind, (value, hard if kind != resource.RLIMIT_CPU else value + 1))
+        _old_soft, old_hard = resource.getrlimit(kind)
+        hard = soft if hard is None else hard
+        if old_hard != resource.RLIM_INFINITY:
+            hard = min(hard, old_hard)
+        resource.setrlimit(kind, (min(soft, hard), hard))
     except (ValueError, OSError):
         pass
 
 
 def set_limits(limits: dict[str, Any]) -> None:
-    _limit(resource.RLIMIT_CPU, int(limits["cpu_seconds"]))
+    total = int(limits["cpu_seconds"])
+    _limit(resource.RLIMIT_CPU, total, total + 1)
     _limit(resource.RLIMIT_AS, int(limits["memory_bytes"]))
     _limit(resource.RLIMIT_FSIZE, 0)  # task code writes no files
     _limit(resource.RLIMIT_NOFILE, 16)  # nor opens any: what is open now is enough
     _limit(resource.RLIMIT_CORE, 0)
 
 
+def cpu_used() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def budget_run(limits: dict[str, Any], faults: Any) -> None:
+    """Give the run about to start its share of CPU and wall-clock time."""
+    total = int(limits["cpu_seconds"])
+    share = int(cpu_used()) + int(limits["run_cpu_seconds"]) + 1
+    _limit(resource.RLIMIT_CPU, min(share, total), total + 1)
+    faulthandler.cancel_dump_traceback_later()
+    faulthandler.dump_traceback_later(limits["run_wall_seconds"], file=faults)
+
+
 def main() -> int:
+    _limit(resource.RLIMIT_CORE, 0)  # first: a crash must not leave gigabytes behind
     _die_with_parent()
     out = sys.stdout.buffer
+    fault_fd = int(sys.argv[1]) if len(sys.argv) > 1 else 2
+    faults = os.fdopen(fault_fd, "w", closefd=False)
 
     def send(message: dict[str, Any]) -> None:
         out.write(json.dumps(message, separators=(",", ":")).encode() + b"\n")
@@ -73,29 +101,29 @@ def main() -> int:
     if not raw:
         return 0  # a warm child that was not needed
     request = json.loads(raw)
+    limits = request["limits"]
 
-    faulthandler.enable(file=sys.stderr)
-    faulthandler.register(signal.SIGXCPU, file=sys.stderr, all_threads=False, chain=True)
-    set_limits(request["limits"])
-
-    def progress(done: int, total: int) -> None:
-        send({"event": "progress", "done": done, "total": total})
+    faulthandler.enable(file=faults)
+    faulthandler.register(signal.SIGXCPU, file=faults, all_threads=False, chain=True)
+    set_limits(limits)
 
     try:
-        verdict = execute(request["spec"], progress)
+        for job, spec in enumerate(request["jobs"]):
+
+            def forward(event: dict[str, Any], job: int = job) -> None:
+                if event["event"] == "run":
+                    budget_run(limits, faults)
+                send({**event, "job": job})
+
+            verdict = execute(spec, forward)
+            faulthandler.cancel_dump_traceback_later()
+            send({"event": "verdict", "job": job, "verdict": verdict})
     except MemoryError:
-        verdict = None
         send({"event": "died", "reason": "memory"})
         return EXIT_MEMORY
     except RecursionError as err:
         send({"event": "died", "reason": "internal", "message": f"RecursionError: {err}"})
         return EXIT_INTERNAL
-    try:
-        send({"event": "verdict", "verdict": verdict})
-    except MemoryError:
-        verdict = None
-        send({"event": "died", "reason": "memory"})
-        return EXIT_MEMORY
     return 0
 
 

@@ -21,6 +21,7 @@ The spec (built from a level file by `scheduler_game.level.run.program_spec`)::
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from types import CodeType
 from typing import Any
 
@@ -36,13 +37,15 @@ from scheduler_game.engine import (
     TraceRecorder,
     task_api,
 )
-from scheduler_game.level.judge import judge
+from scheduler_game.engine.kernel import task_error
+from scheduler_game.engine.stable import AddressNames
+from scheduler_game.engine.trace import figures as trace_figures
+from scheduler_game.level.judge import goal_label, judge, order_goals
 from scheduler_game.sandbox.bindings import rebinding
 from scheduler_game.sandbox.builtins import build_namespace
 from scheduler_game.sandbox.guard import CodeRefused, compile_guarded
 
 COUNTER = "__lines__"
-Progress = Callable[[int, int], None]
 
 
 class Unusable(Exception):
@@ -62,7 +65,15 @@ def compile_snippets(spec: dict[str, Any]) -> list[CodeType]:
     codes = []
     for snip in spec["snippets"]:
         try:
-            codes.append(compile_guarded(snip["source"], snip["path"], snip["line"], COUNTER))
+            codes.append(
+                compile_guarded(
+                    snip["source"],
+                    snip["path"],
+                    snip["line"],
+                    COUNTER,
+                    exact=spec["settings"]["line_cost"] > 0,
+                )
+            )
         except CodeRefused as refused:
             issue = refused.issues[0]
             raise Unusable(
@@ -96,14 +107,17 @@ def _make_shared(namespace: dict[str, Any], name: str, spec: dict[str, Any]) -> 
     return namespace["Semaphore"](args.get("value", 1), name=name)
 
 
-def _startup_error(snip: dict[str, Any], err: BaseException) -> dict[str, Any]:
+def _startup_error(
+    snip: dict[str, Any], err: BaseException, addresses: AddressNames
+) -> dict[str, Any]:
     line = snip["line"]
     tb = err.__traceback__
     while tb is not None:
         if tb.tb_frame.f_code.co_filename == snip["path"]:
             line = tb.tb_lineno
         tb = tb.tb_next
-    message = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
+    text = task_error(err, addresses).message
+    message = f"{type(err).__name__}: {text}" if text else type(err).__name__
     return error_info(
         snip["path"], line, 1, f"{message} (in {snip['what']}, before the clock starts)"
     )
@@ -150,7 +164,7 @@ def run_once(
                 )
             ) from None
         except BaseException as err:
-            raise Unusable(_startup_error(snip, err)) from None
+            raise Unusable(_startup_error(snip, err, kernel.addresses)) from None
         # Each task runs the function its own code block defined, whatever comes later.
         for name in defines.get(index, ()):
             functions[name] = namespace.get(name)
@@ -176,7 +190,14 @@ def run_once(
             autostart=task.get("autostart", True),
             max_wait=task.get("max_wait"),
         )
-    return kernel.run(), recorder
+    result = kernel.run()
+    # The judge reads its figures from the trace alone, never from the kernel's own
+    # records; the kernel adds only what a trace does not hold: results and errors.
+    result.tasks = [
+        replace(traced, result=own.result, error=own.error)
+        for traced, own in zip(trace_figures(recorder), result.tasks, strict=True)
+    ]
+    return result, recorder
 
 
 def variant_verdict(
@@ -257,52 +278,75 @@ def _error_variant(seed: int, error: dict[str, Any]) -> dict[str, Any]:
     return {"seed": seed, "passed": False, "outcome": None, "ticks": 0, "error": error}
 
 
-def execute(spec: dict[str, Any], progress: Progress | None = None) -> dict[str, Any]:
-    """Run and judge every variant (and `shuffle` random orders of each): the verdict."""
+Events = Callable[[dict[str, Any]], None]
+
+
+def execute(spec: dict[str, Any], events: Events | None = None) -> dict[str, Any]:
+    """Run and judge every variant (and `shuffle` random orders of each): the verdict.
+
+    `events` hears the run as it goes: `{"event": "run", "seed", "policy"}` as each run
+    starts, `{"event": "variant", "variant"}` as each variant is judged, and
+    `{"event": "progress", "done", "total"}`. The sandbox's child forwards them, so that
+    a run stopped by a limit still reports what finished before it.
+    """
+    emit = events or (lambda event: None)
     seeds = spec.get("seeds") or [0]
     shuffle = spec.get("shuffle", 0)
+    shuffle_goals = order_goals(spec["goals"])
     verdict: dict[str, Any] = {
         "level": spec["level"],
         "title": spec.get("title", ""),
         "passed": False,
         "variants": [],
         "shuffled": shuffle,
+        "shuffle_goals": [goal_label(g) for g in shuffle_goals],
         "losing_order": None,
         "error": None,
         "lines": spec.get("lines"),
     }
     total = len(seeds) * (1 + shuffle)
     done = 0
+
+    def stop_with(seed: int, error: dict[str, Any]) -> dict[str, Any]:
+        variant = _error_variant(seed, error)
+        verdict["variants"].append(variant)
+        emit({"event": "variant", "variant": variant})
+        return verdict
+
     try:
         codes = compile_snippets(spec)
     except Unusable as bad:
-        verdict["variants"].append(_error_variant(seeds[0], bad.error))
-        return verdict
+        return stop_with(seeds[0], bad.error)
     refused = rebinding(spec)
     if refused is not None:
-        verdict["variants"].append(_error_variant(seeds[0], refused))
-        return verdict
+        return stop_with(seeds[0], refused)
     for seed in seeds:
         policy, label = _policy(spec, None)
+        emit({"event": "run", "seed": seed, "policy": label})
         try:
             result, recorder = run_once(spec, codes, seed, policy)
         except Unusable as bad:
-            verdict["variants"].append(_error_variant(seed, bad.error))
-            return verdict
+            return stop_with(seed, bad.error)
         except BadPick as bad:
-            verdict["variants"].append(_error_variant(seed, error_info("--order", 1, 1, str(bad))))
-            return verdict
+            return stop_with(seed, error_info("--order", 1, 1, str(bad)))
         goals = judge(spec["goals"], result, recorder)
-        verdict["variants"].append(variant_verdict(spec, seed, label, result, recorder, goals))
+        variant = variant_verdict(spec, seed, label, result, recorder, goals)
+        verdict["variants"].append(variant)
+        emit({"event": "variant", "variant": variant})
         done += 1
-        if progress:
-            progress(done, total)
+        emit({"event": "progress", "done": done, "total": total})
+        # A variant already lost needs no unlucky order to show it; nor does a level
+        # with no goal a random order can judge.
+        if not variant["passed"] or not shuffle_goals:
+            done += shuffle
+            continue
         for k in range(1, shuffle + 1):
             if verdict["losing_order"] is not None:
                 break
             policy, label = _policy(spec, k)
+            emit({"event": "run", "seed": seed, "policy": label})
             result, recorder = run_once(spec, codes, seed, policy)
-            goals = judge(spec["goals"], result, recorder)
+            goals = judge(shuffle_goals, result, recorder)
             if not all(g["passed"] for g in goals):
                 verdict["losing_order"] = {
                     "seed": seed,
@@ -311,8 +355,7 @@ def execute(spec: dict[str, Any], progress: Progress | None = None) -> dict[str,
                     "failed": [g for g in goals if not g["passed"]],
                 }
             done += 1
-            if progress:
-                progress(done, total)
+            emit({"event": "progress", "done": done, "total": total})
     verdict["passed"] = (
         all(v["passed"] for v in verdict["variants"]) and verdict["losing_order"] is None
     )

@@ -17,35 +17,88 @@ import selectors
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 EXIT_MEMORY = 3
-MAX_STDERR = 256 * 1024
-MAX_STDOUT = 512 * 1024 * 1024
+MAX_STDERR = 64 * 1024  # kept for an internal error's message, never parsed for frames
+MAX_FAULTS = 64 * 1024  # faulthandler's dumps
+MAX_LINE = 128 * 1024 * 1024  # one NDJSON line from the child
+MAX_STDOUT = 512 * 1024 * 1024  # everything the child sends
 
 
 @dataclass(frozen=True)
 class Limits:
-    cpu_seconds: int = 10  # CPU time of the child, for all its runs together
+    """What one sandboxed check may use, whatever the level and the code.
+
+    The whole check (every job, variant and random order) has one ceiling of CPU time and
+    of real time, so no level file, however many variants it lists, can stall a command;
+    each run within it gets its own share of CPU, so one slow variant is named as such.
+    """
+
+    cpu_seconds: int = 50  # CPU time of the child, for all its runs together
+    run_cpu_seconds: int = 10  # one run's share of it
+    run_wall_seconds: float = 20.0  # after this, the child writes where a run is stuck
     memory_bytes: int = 2 * 1024**3  # address space
-    wall_seconds: float = 30.0  # the parent's watchdog
-
-
-def limits_for(spec: dict[str, Any]) -> Limits:
-    """More runs (variants x random orders) get more time, within reason."""
-    runs = len(spec.get("seeds") or [0]) * (1 + spec.get("shuffle", 0))
-    cpu = min(300, 8 + 2 * runs)
-    return Limits(cpu_seconds=cpu, wall_seconds=cpu * 2 + 5)
+    wall_seconds: float = 60.0  # the parent's watchdog, for the whole check
 
 
 def _child_env() -> dict[str, str]:
+    """The child's whole environment: nothing of ours leaks in (no PYTHONPATH, no
+    PYTHONSTARTUP), and the hash seed is fixed, so a set of strings prints in the same
+    order on every run. (`python -I` would ignore PYTHONHASHSEED, so the child runs with
+    `-s -P` and this environment instead.)"""
     keep = ("PATH", "LANG", "LC_ALL", "SYSTEMROOT", "TMPDIR")
     env = {k: v for k, v in os.environ.items() if k in keep}
-    env["PYTHONHASHSEED"] = "0"  # the same trace every time, even for sets of strings
+    env["PYTHONHASHSEED"] = "0"
     return env
+
+
+@dataclass
+class _Job:
+    """What the child has said so far about one job."""
+
+    variants: list[dict[str, Any]] = field(default_factory=list)
+    running: dict[str, Any] | None = None  # the last run that started: seed, policy
+    verdict: dict[str, Any] | None = None
+
+
+@dataclass
+class _Child:
+    """What the parent has read from the child, as it read it."""
+
+    jobs: list[_Job]
+    died: dict[str, Any] | None = None
+    garbage: bytes | None = None
+    stderr: bytearray = field(default_factory=bytearray)
+    faults: bytearray = field(default_factory=bytearray)
+    timed_out: bool = False
+    cpu_used: float = 0.0
+
+    def hear(self, line: bytes, progress: Callable[[int, int], None] | None) -> None:
+        try:
+            message = json.loads(line)
+            event = message["event"]
+            job = self.jobs[message["job"]] if "job" in message else None
+        except (ValueError, KeyError, TypeError, IndexError):
+            self.garbage = bytes(line[:200])
+            return
+        if event == "died":
+            self.died = message
+        elif job is None:
+            self.garbage = bytes(line[:200])
+        elif event == "run":
+            job.running = message
+        elif event == "variant":
+            job.variants.append(message["variant"])
+        elif event == "verdict":
+            job.verdict = message["verdict"]
+            job.running = None
+        elif event == "progress" and progress is not None:
+            progress(int(message["done"]), int(message["total"]))
 
 
 def run_sandboxed(
@@ -58,179 +111,193 @@ def run_sandboxed(
 
     `command` replaces the child's command line (tests use it to stage deaths).
     """
-    limits = limits or limits_for(spec)
-    request = json.dumps({"spec": spec, "limits": asdict(limits)}).encode()
+    return run_jobs([spec], limits, progress, command)[0]
+
+
+def run_jobs(
+    specs: list[dict[str, Any]],
+    limits: Limits | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    command: list[str] | None = None,
+) -> list[dict[str, Any]]:
+    """Run several specs in one child, one after the other, within one set of limits:
+    a verdict for each, always (`validate` proves a level this way)."""
+    limits = limits or Limits()
+    request = json.dumps({"jobs": specs, "limits": asdict(limits)}).encode()
     started = time.monotonic()
     proc = _take_warm_child() if command is None else None
     if proc is None:
         proc = start_child(command)
-    verdict: dict[str, Any] | None = None
-    died: dict[str, Any] | None = None
-    garbage: bytes | None = None
-    stderr = bytearray()
-    timed_out = False
+    child = _Child([_Job() for _ in specs])
     try:
-        assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
-        try:
-            proc.stdin.write(request)
-            proc.stdin.close()
-        except BrokenPipeError:
-            pass
-        sel = selectors.DefaultSelector()
-        sel.register(proc.stdout, selectors.EVENT_READ, "out")
-        sel.register(proc.stderr, selectors.EVENT_READ, "err")
-        buffer = bytearray()
-        total_out = 0
-        open_streams = 2
-        while open_streams:
-            left = limits.wall_seconds - (time.monotonic() - started)
-            if left <= 0:
-                timed_out = True
-                break
-            for key, _ in sel.select(timeout=min(left, 1.0)):
-                chunk = os.read(key.fd, 1 << 20)
-                if not chunk:
-                    sel.unregister(key.fileobj)
-                    open_streams -= 1
-                    continue
-                if key.data == "err":
-                    if len(stderr) < MAX_STDERR:
-                        stderr.extend(chunk[: MAX_STDERR - len(stderr)])
-                    continue
-                total_out += len(chunk)
-                if total_out > MAX_STDOUT:
-                    garbage = b"(more than 512 MiB)"
-                    open_streams = 0
-                    break
-                buffer.extend(chunk)
-                while b"\n" in buffer:
-                    line, _, rest = buffer.partition(b"\n")
-                    buffer = bytearray(rest)
-                    try:
-                        message = json.loads(line)
-                        event = message["event"]
-                    except (ValueError, KeyError, TypeError):
-                        garbage = bytes(line[:200])
-                        continue
-                    if event == "progress" and progress is not None:
-                        progress(int(message["done"]), int(message["total"]))
-                    elif event == "verdict":
-                        verdict = message["verdict"]
-                    elif event == "died":
-                        died = message
-        sel.close()
+        _talk(proc, request, child, limits, started, progress)
     finally:
-        _kill(proc)
-    if verdict is not None and garbage is None:
-        return verdict
-    return _death_verdict(spec, proc.returncode, died, garbage, bytes(stderr), timed_out, limits)
+        child.cpu_used = _kill(proc)
+    verdicts = []
+    for spec, job in zip(specs, child.jobs, strict=True):
+        if job.verdict is not None and child.garbage is None:
+            verdicts.append(job.verdict)
+        elif any(v is None for v in verdicts) or (verdicts and verdicts[-1].get("stopped")):
+            verdicts.append(_not_run(spec, "an earlier check in the same sandbox was stopped"))
+        else:
+            verdicts.append(_death_verdict(spec, job, child, proc.returncode, limits))
+    return verdicts
 
 
+def _talk(
+    proc: subprocess.Popen[bytes],
+    request: bytes,
+    child: _Child,
+    limits: Limits,
+    started: float,
+    progress: Callable[[int, int], None] | None,
+) -> None:
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+    try:
+        proc.stdin.write(request)
+        proc.stdin.close()
+    except BrokenPipeError:
+        pass
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ, "out")
+    sel.register(proc.stderr, selectors.EVENT_READ, "err")
+    faults = getattr(proc, "faults", None)
+    if faults is not None:
+        sel.register(faults, selectors.EVENT_READ, "faults")
+    buffer = bytearray()
+    total_out = 0
+    open_streams = len(sel.get_map())
+    while open_streams:
+        left = limits.wall_seconds - (time.monotonic() - started)
+        if left <= 0:
+            child.timed_out = True
+            break
+        for key, _ in sel.select(timeout=min(left, 1.0)):
+            chunk = os.read(key.fd, 1 << 20)
+            if not chunk:
+                sel.unregister(key.fileobj)
+                open_streams -= 1
+                continue
+            if key.data != "out":
+                kept = child.stderr if key.data == "err" else child.faults
+                room = (MAX_STDERR if key.data == "err" else MAX_FAULTS) - len(kept)
+                kept.extend(chunk[: max(0, room)])
+                continue
+            total_out += len(chunk)
+            if total_out > MAX_STDOUT:
+                child.garbage = b"(more than 512 MiB)"
+                sel.close()
+                return
+            buffer.extend(chunk)
+            start = 0
+            while (end := buffer.find(b"\n", start)) >= 0:
+                child.hear(bytes(buffer[start:end]), progress)
+                start = end + 1
+            del buffer[:start]
+            if len(buffer) > MAX_LINE:
+                child.garbage = b"(a line of more than 128 MiB)"
+                sel.close()
+                return
+    sel.close()
+
+
+# The pre-started spare child (see `warm_up`), shared by every thread of the process.
 _warm: list[subprocess.Popen[bytes]] = []
+_warm_lock = threading.Lock()
 
 
 def start_child(command: list[str] | None = None) -> subprocess.Popen[bytes]:
-    """A fresh child interpreter, waiting for its request on stdin."""
-    return subprocess.Popen(
-        command or [sys.executable, "-I", "-m", "scheduler_game.sandbox.child"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=_child_env(),
-        start_new_session=True,  # its own process group, to kill it whole
-        close_fds=True,
-    )
+    """A fresh child interpreter, waiting for its request on stdin.
+
+    Its faulthandler writes to a pipe of its own (`proc.faults`), which task code has no
+    way to write to, so every frame the parent reads came from the interpreter.
+    """
+    read_end, write_end = os.pipe()
+    try:
+        proc = subprocess.Popen(
+            command
+            or [sys.executable, "-s", "-P", "-m", "scheduler_game.sandbox.child", str(write_end)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=_child_env(),
+            start_new_session=True,  # its own process group, to kill it whole
+            close_fds=True,
+            pass_fds=(write_end,),
+        )
+    except BaseException:
+        os.close(read_end)
+        raise
+    finally:
+        os.close(write_end)
+    proc.faults = os.fdopen(read_end, "rb", buffering=0)  # type: ignore[attr-defined]
+    return proc
 
 
 def warm_up() -> None:
     """Start the next child now, so that its interpreter starts while the caller loads
     the level: `check` is then as fast as the slower of the two, not their sum."""
-    if not _warm:
-        _warm.append(start_child())
+    with _warm_lock:
+        if not _warm:
+            _warm.append(start_child())
 
 
 def discard_warm() -> None:
-    while _warm:
-        _kill(_warm.pop())
+    with _warm_lock:
+        while _warm:
+            _kill(_warm.pop())
 
 
 def _take_warm_child() -> subprocess.Popen[bytes] | None:
-    while _warm:
-        proc = _warm.pop()
-        if proc.poll() is None:
-            return proc
-        _kill(proc)
+    with _warm_lock:
+        while _warm:
+            proc = _warm.pop()
+            if proc.poll() is None:
+                return proc
+            _kill(proc)
     return None
 
 
-def _kill(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-    for stream in (proc.stdout, proc.stderr):
+def _kill(proc: subprocess.Popen[bytes]) -> float:
+    """Kill the child's whole process group and reap it: the CPU seconds it used."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)  # a dead child's group may still hold others
+    cpu = 0.0
+    if proc.returncode is None:
+        try:
+            _pid, status, usage = os.wait4(proc.pid, 0)
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            cpu = usage.ru_utime + usage.ru_stime
+        except ChildProcessError:
+            proc.wait()
+    for stream in (proc.stdin, proc.stdout, proc.stderr, getattr(proc, "faults", None)):
         if stream is not None:
-            stream.close()
-
-
-_FRAME = re.compile(r'File "(?P<path>[^"]+)", line (?P<line>\d+) in (?P<name>\S+)')
+            with contextlib.suppress(OSError):
+                stream.close()
+    return cpu
 
 
 def player_frame(dump: str, paths: set[str]) -> tuple[str, int, str] | None:
-    """The innermost frame of the player's code in a faulthandler dump."""
-    for m in _FRAME.finditer(dump):  # faulthandler prints the most recent call first
-        if m["path"] in paths:
-            return m["path"], int(m["line"]), m["name"]
-    return None
+    """Where the player's code was in a faulthandler dump: (path, line of the innermost
+    frame in level or player code, function of the outermost such frame: the task).
+    Only frames of the level's own code files count, matched whole."""
+    frames = [
+        (m["path"], int(m["line"]), m["name"])
+        for m in _FRAME.finditer(dump)  # faulthandler prints the most recent call first
+        if m["path"] in paths
+    ]
+    if not frames:
+        return None
+    return frames[0][0], frames[0][1], frames[-1][2]
 
 
-def _death_verdict(
-    spec: dict[str, Any],
-    returncode: int | None,
-    died: dict[str, Any] | None,
-    garbage: bytes | None,
-    stderr: bytes,
-    timed_out: bool,
-    limits: Limits,
-) -> dict[str, Any]:
-    from scheduler_game.level.judge import goal_label
+_FRAME = re.compile(
+    r'File "(?P<path>[^"\n]{1,4096})", line (?P<line>\d{1,9}) in (?P<name>\w{1,200})'
+)
 
-    paths = {s["path"] for s in spec["snippets"]}
-    frame = player_frame(stderr.decode("utf-8", "replace"), paths)
-    where = f" at {frame[0]}:{frame[1]}" if frame else ""
-    outcome = "hung"
-    if timed_out:
-        note = (
-            f"the run was stopped after {limits.wall_seconds:.0f} s of real time{where}: "
-            "task code that never gives the CPU back (or a computation too big to interrupt) "
-            "would freeze a real cooperative system"
-        )
-    elif returncode in (-signal.SIGXCPU, -signal.SIGKILL) or (died or {}).get("reason") == "cpu":
-        note = (
-            f"the run used more than {limits.cpu_seconds} s of real CPU and was stopped "
-            f"(last{where}): a computation too big for the game's clock to interrupt, such "
-            "as sum(range(10**13)) or 7 ** 10**9, or far too much work for one level"
-        )
-    elif returncode == EXIT_MEMORY or (died or {}).get("reason") == "memory":
-        outcome = "crashed"
-        gib = limits.memory_bytes / 1024**3
-        note = f"the code{where} used more than {gib:.0f} GiB of memory: it was stopped"
-    elif garbage is not None:
-        outcome = "crashed"
-        note = f"the sandbox sent something unreadable: {garbage[:80]!r}"
-    elif returncode is not None and returncode < 0:
-        outcome = "crashed"
-        name = signal.Signals(-returncode).name if -returncode in signal.valid_signals() else ""
-        note = f"the sandbox was killed by signal {-returncode} {name}{where}".rstrip()
-    else:
-        outcome = "crashed"
-        message = (died or {}).get("message") or f"exit code {returncode}"
-        note = f"the sandbox stopped without a verdict ({message}){where}"
-    seed = (spec.get("seeds") or [0])[0]
+
+def _not_run(spec: dict[str, Any], why: str) -> dict[str, Any]:
+    seeds = spec.get("seeds") or [0]
     return {
         "level": spec["level"],
         "title": spec.get("title", ""),
@@ -239,17 +306,109 @@ def _death_verdict(
             {
                 "seed": seed,
                 "passed": False,
-                "outcome": outcome,
+                "outcome": None,
                 "ticks": 0,
-                "goals": [
-                    {"goal": goal_label(g), "passed": False, "detail": note} for g in spec["goals"]
-                ],
-                "hung": {"task": frame[2] if frame else None, "line": frame[1] if frame else None}
-                if outcome == "hung"
-                else None,
-                "notes": [note],
+                "notes": [f"not run: {why}"],
             }
+            for seed in seeds
         ],
         "shuffled": spec.get("shuffle", 0),
         "lines": spec.get("lines"),
+        "stopped": why,
+    }
+
+
+def _death_verdict(
+    spec: dict[str, Any],
+    job: _Job,
+    child: _Child,
+    returncode: int | None,
+    limits: Limits,
+) -> dict[str, Any]:
+    """The verdict of a job whose child stopped before its end: the variants it judged,
+    the run it was in, said plainly with the limit that stopped it, and those never run."""
+    from scheduler_game.level.judge import goal_label
+
+    paths = {s["path"] for s in spec["snippets"]}
+    frame = player_frame(child.faults.decode("utf-8", "replace"), paths)
+    where = f" at {frame[0]}:{frame[1]}" if frame else ""
+    running = job.running or {}
+    run = f"variant seed {running['seed']}" if "seed" in running else "the check"
+    if running.get("policy", "").startswith("shuffle"):
+        run += f" (random order {running['policy'].split()[-1]})"
+    outcome = "hung"
+    died = child.died or {}
+    if child.timed_out:
+        stopped = f"the check's limit of {limits.wall_seconds:.0f} s of real time"
+        note = (
+            f"{run} was stopped by {stopped}{where}: task code that never gives the CPU "
+            "back (or a computation too big to interrupt) would freeze a real cooperative "
+            "system"
+        )
+    elif returncode in (-signal.SIGXCPU, -signal.SIGKILL) or died.get("reason") == "cpu":
+        overall = child.cpu_used >= limits.cpu_seconds - 1
+        stopped = (
+            f"the check's limit of {limits.cpu_seconds} s of CPU for all its runs"
+            if overall
+            else f"the limit of {limits.run_cpu_seconds} s of CPU for one run"
+        )
+        note = (
+            f"{run} was stopped by {stopped} (last{where}): a computation too big for the "
+            "game's clock to interrupt, such as sum(range(10**13)) or 7 ** 10**9, or far "
+            "too much work for one level"
+        )
+    elif returncode == EXIT_MEMORY or died.get("reason") == "memory":
+        outcome = "crashed"
+        gib = limits.memory_bytes / 1024**3
+        stopped = f"the limit of {gib:.0f} GiB of memory"
+        note = f"{run}: the code{where} used more than {gib:.0f} GiB of memory: it was stopped"
+    elif child.garbage is not None:
+        outcome = "crashed"
+        stopped = "an unreadable answer from the sandbox"
+        note = f"the sandbox sent something unreadable: {child.garbage[:80]!r}"
+    elif returncode is not None and returncode < 0:
+        outcome = "crashed"
+        name = signal.Signals(-returncode).name if -returncode in signal.valid_signals() else ""
+        stopped = f"signal {-returncode} {name}".rstrip()
+        note = f"{run}: the sandbox was killed by {stopped}{where}"
+    else:
+        outcome = "crashed"
+        message = died.get("message") or f"exit code {returncode}"
+        stopped = "an internal error of the sandbox"
+        note = f"the sandbox stopped without a verdict ({message}){where}"
+    seeds = spec.get("seeds") or [0]
+    done = [v for v in job.variants if v.get("seed") in seeds]
+    seed = running.get("seed", seeds[len(done)] if len(done) < len(seeds) else seeds[0])
+    died_variant = {
+        "seed": seed,
+        "passed": False,
+        "outcome": outcome,
+        "ticks": 0,
+        "goals": [{"goal": goal_label(g), "passed": False, "detail": note} for g in spec["goals"]],
+        "hung": {"task": frame[2], "line": frame[1], "path": frame[0]}
+        if outcome == "hung" and frame
+        else None,
+        "notes": [note],
+    }
+    if running.get("policy", "").startswith("shuffle"):
+        died_variant["policy"] = running["policy"]
+    # The variants judged before, the one that was running (in place of its FIFO verdict
+    # if a random order of it was running), and those never reached.
+    variants = [v for v in done if v["seed"] != seed] + [died_variant]
+    judged = {v["seed"] for v in variants}
+    variants += [
+        {"seed": other, "passed": False, "outcome": None, "ticks": 0,
+         "notes": [f"not run: the check was stopped by {stopped}"]}
+        for other in seeds
+        if other not in judged
+    ]  # fmt: skip
+    variants.sort(key=lambda v: seeds.index(v["seed"]))
+    return {
+        "level": spec["level"],
+        "title": spec.get("title", ""),
+        "passed": False,
+        "variants": variants,
+        "shuffled": spec.get("shuffle", 0),
+        "lines": spec.get("lines"),
+        "stopped": stopped,
     }

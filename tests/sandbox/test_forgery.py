@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from scheduler_game.level.load import load_level, load_solution
-from scheduler_game.level.run import Attempt, check_level
+from scheduler_game.level.run import Attempt
+from scheduler_game.level.run import check_level_in_process as check_level
 
 HOG = Path(__file__).parents[2] / "levels" / "01-cooperative" / "the-hog.yaml"
 

@@ -35,7 +35,9 @@ SPEC = {
 
 
 def staged(script: str) -> list[str]:
-    return [sys.executable, "-c", script]
+    """A stand-in child; it dumps no core when it kills itself, as the real one."""
+    no_core = "import resource; resource.setrlimit(resource.RLIMIT_CORE, (0, 0))\n"
+    return [sys.executable, "-c", no_core + script]
 
 
 def test_a_good_run_streams_progress_and_a_verdict():
@@ -98,4 +100,9 @@ def test_player_frame_reads_a_faulthandler_dump():
         '  File "level.yaml", line 21 in helper\n'
         '  File "level.yaml", line 30 in cruncher\n'
     )
-    assert player_frame(dump, {"level.yaml"}) == ("level.yaml", 21, "helper")
+    # The line where it was, and the task: the outermost frame of the level's code.
+    assert player_frame(dump, {"level.yaml"}) == ("level.yaml", 21, "cruncher")
+    # A path is matched whole, and a line number has at most 9 digits.
+    assert player_frame(dump, {"level.yam"}) is None
+    forged = '  File "level.yaml", line ' + "9" * 5000 + " in cruncher\n"
+    assert player_frame(forged, {"level.yaml"}) is None
