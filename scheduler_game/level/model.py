@@ -26,6 +26,9 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from scheduler_game.engine import TASK_API_NAMES
+from scheduler_game.sandbox.builtins import SAFE_BUILTINS
+
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
 # ASCII only: a name is typed on the command line (--choose, --order) and read in reports.
 IDENT = r"^[A-Za-z][A-Za-z0-9_]*$"
@@ -454,6 +457,13 @@ class Level(_Model):
         raise KeyError(name)
 
 
+# Names every task's code reads: a shared object or task named so would hide them.
+RESERVED_NAMES: dict[str, str] = {
+    **{name: f"builtin {name}()" for name in SAFE_BUILTINS if not name.startswith("_")},
+    **{name: f"task API's {name}" for name in TASK_API_NAMES},
+}
+
+
 def level_problems(level: Level) -> list[Problem]:
     """The rules across tasks, goals and settings, each with its key path in the level."""
     problems: list[Problem] = []
@@ -466,7 +476,18 @@ def level_problems(level: Level) -> list[Problem]:
     for name in level.shared:
         if keyword.iskeyword(name):
             problems.append((("shared", name), f"{name} is a Python keyword: it cannot be a name"))
+        elif name in RESERVED_NAMES:
+            problems.append(
+                (("shared", name), f"{name} would hide the {RESERVED_NAMES[name]}: pick another name")
+            )
     for i, task in enumerate(level.tasks):
+        if task.name in RESERVED_NAMES:
+            problems.append(
+                (
+                    ("tasks", i, "name"),
+                    f"{task.name} would hide the {RESERVED_NAMES[task.name]}: pick another name",
+                )
+            )
         if names.index(task.name) != i:
             problems.append((("tasks", i, "name"), f"duplicate task name {task.name}"))
         if task.name in level.shared:

@@ -1,10 +1,10 @@
 """The parent's side of the sandbox: run a level's program in a child process with limits,
 read its NDJSON stream, and turn every way it can die into a verdict a player understands.
 
-The child is a fresh interpreter (`python -I`, never a fork of a threaded app) with
-RLIMIT_CPU, RLIMIT_AS, RLIMIT_NOFILE and RLIMIT_FSIZE; the parent keeps a wall-clock
-watchdog and kills the child's whole process group when it is over, so no process is left
-behind.
+The child is a fresh interpreter (`python -s -P` with an environment of our own, never a
+fork of a threaded app) with RLIMIT_CPU, RLIMIT_AS, RLIMIT_NOFILE and RLIMIT_FSIZE; the
+parent keeps a wall-clock watchdog and kills the child's whole process group when it is
+over, so no process is left behind.
 """
 
 from __future__ import annotations

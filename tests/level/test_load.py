@@ -217,3 +217,34 @@ def test_every_level_file_carries_a_schema_modeline_that_resolves():
         assert first.startswith("# yaml-language-server: $schema="), path
         target = (path.parent / first.split("=", 1)[1]).resolve()
         assert target == (ROOT / "schemas" / "level-v1.json").resolve(), path
+
+
+@pytest.mark.parametrize(
+    ("fragment", "message"),
+    [
+        ("shared:\n  Queue: {queue: {}}\n", "Queue would hide the task API's Queue"),
+        ("shared:\n  len: {lock: {}}\n", "len would hide the builtin len()"),
+    ],
+)
+def test_shared_objects_cannot_hide_what_tasks_use(fragment, message):
+    line, col, found = one(BASE.replace("tasks:\n", fragment + "tasks:\n", 1))
+    assert found == f"{message}: pick another name"
+    assert col == 3
+
+
+def test_a_task_cannot_hide_the_api():
+    text = BASE.replace("name: worker", "name: cpu").replace("def worker", "def cpu")
+    line, col, message = one(text)
+    assert message == "cpu would hide the task API's cpu: pick another name"
+
+
+def test_deep_nesting_is_refused_fast(tmp_path):
+    import time
+
+    deep = BASE.replace("tasks:\n", "setup: x = 1\n" + "tasks:\n", 1).replace(
+        "goals:", "    args: " + "[" * 5000 + "]" * 5000 + "\ngoals:", 1
+    )
+    start = time.monotonic()
+    line, col, message = one(deep)
+    assert time.monotonic() - start < 2
+    assert message == "nested more than 32 levels deep"
