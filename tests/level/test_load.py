@@ -227,15 +227,17 @@ def test_every_level_file_carries_a_schema_modeline_that_resolves():
     ],
 )
 def test_shared_objects_cannot_hide_what_tasks_use(fragment, message):
-    line, col, found = one(BASE.replace("tasks:\n", fragment + "tasks:\n", 1))
+    text = BASE.replace("tasks:\n", fragment + "tasks:\n", 1)
+    line, col, found = one(text)
     assert found == f"{message}: pick another name"
-    assert col == 3
+    assert (line, col) == (text.splitlines().index("shared:") + 2, 3)
 
 
 def test_a_task_cannot_hide_the_api():
     text = BASE.replace("name: worker", "name: cpu").replace("def worker", "def cpu")
     line, col, message = one(text)
     assert message == "cpu would hide the task API's cpu: pick another name"
+    assert text.splitlines()[line - 1][col - 1 :].startswith("name: cpu")
 
 
 def test_deep_nesting_is_refused_fast(tmp_path):
@@ -245,6 +247,7 @@ def test_deep_nesting_is_refused_fast(tmp_path):
         "goals:", "    args: " + "[" * 5000 + "]" * 5000 + "\ngoals:", 1
     )
     start = time.monotonic()
-    line, col, message = one(deep)
+    line, _col, message = one(deep)
     assert time.monotonic() - start < 2
+    assert deep.splitlines()[line - 1].startswith("    args: [[[")
     assert message == "nested more than 32 levels deep"
