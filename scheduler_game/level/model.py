@@ -477,8 +477,8 @@ def level_problems(level: Level) -> list[Problem]:
         if keyword.iskeyword(name):
             problems.append((("shared", name), f"{name} is a Python keyword: it cannot be a name"))
         elif name in RESERVED_NAMES:
-            hidden = RESERVED_NAMES[name]
-            problems.append((("shared", name), f"{name} would hide the {hidden}: pick another name"))
+            why = f"{name} would hide the {RESERVED_NAMES[name]}: pick another name"
+            problems.append((("shared", name), why))
     for i, task in enumerate(level.tasks):
         if task.name in RESERVED_NAMES:
             problems.append(
