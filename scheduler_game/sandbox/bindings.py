@@ -208,7 +208,9 @@ def rebinding(spec: dict[str, Any]) -> dict[str, Any] | None:
             why = _why(binding.name, spec, level_defs)
             if why is None:
                 continue
-            verb = "declare it global" if binding.how == "global" else "bind it"
+            verb = {"global": "declare it global", "def": "define it", "class": "define it"}.get(
+                binding.how, "assign to it"
+            )
             return {
                 "path": snip["path"],
                 "line": snip["line"] + binding.line - 1,
