@@ -5,8 +5,9 @@
 The other commit is checked out into a temporary git worktree and installed into a
 virtualenv of its own (the sandbox's child imports the installed package, so a
 PYTHONPATH would not reach it); this tree runs with the interpreter running this script.
-Both run the same commands, alternated round by round, so both see the same load. Printed: the median wall time of each, and the ratio
-this/other (below 1.0: this tree is faster).
+Both run the same commands, alternated round by round, so both see the same load.
+Printed: the median wall time of each, and the ratio this/other (below 1.0: this tree is
+faster).
 
 The commands: `check` of the small level (interpreter, loading, sandbox child, judge);
 `check` of the million-switch level (the engine and the trace through the sandbox); and
