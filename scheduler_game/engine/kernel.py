@@ -16,7 +16,7 @@ import random
 import traceback
 from collections import deque
 from collections.abc import Callable, Generator, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from heapq import heappop, heappush
 from typing import Any
 
@@ -24,6 +24,7 @@ from scheduler_game.engine.errors import Cancelled, Halt, Timeout
 from scheduler_game.engine.instrument import Instrument, hooks
 from scheduler_game.engine.policy import Fifo, Policy
 from scheduler_game.engine.stable import AddressNames
+from scheduler_game.engine.trace import TraceRecorder, figures
 from scheduler_game.engine.traps import (
     ACQUIRE,
     GET,
@@ -131,7 +132,6 @@ class Task:
 
     __slots__ = (
         "coro",
-        "cpu",
         "error",
         "exc",
         "exc_object",
@@ -142,17 +142,11 @@ class Task:
         "id",
         "joiners",
         "limit",
-        "longest_from",
-        "longest_wait",
         "name",
         "preempted",
         "ready_since",
-        "ready_wait",
         "result",
-        "slices",
         "stack",
-        "starved",
-        "starved_ticks",
         "state",
         "timer_seq",
         "value",
@@ -179,15 +173,7 @@ class Task:
         self.result: Any = None
         self.error: TaskError | None = None
         self.exc_object: BaseException | None = None
-        # figures
-        self.cpu = 0
-        self.ready_wait = 0
-        self.longest_wait = 0
-        self.longest_from = 0
-        self.starved = False
-        self.starved_ticks = 0
-        self.slices = 0
-        self.finished_at: int | None = None
+        self.finished_at: int | None = None  # its figures are the trace's (trace.figures)
 
 
 class Deadline:
@@ -341,6 +327,7 @@ class Kernel:
         "starve_after",
         "tasks",
         "timers",
+        "trace",
     )
 
     def __init__(
@@ -392,6 +379,13 @@ class Kernel:
         self.hung_task: Task | None = None
 
         self.observers = list(observers)
+        # The figures of a run are the trace's (trace.figures): the kernel keeps none of
+        # its own, so they are counted once, by an observer task code cannot reach.
+        trace = next((o for o in self.observers if isinstance(o, TraceRecorder)), None)
+        if trace is None:
+            trace = TraceRecorder()
+            self.observers.insert(0, trace)
+        self.trace = trace
         self._on = hooks(self.observers)
         self._kernel_glet: Any = None
         if quantum is not None:
@@ -483,15 +477,6 @@ class Kernel:
                 break
             task = ready.popleft() if fifo or len(ready) == 1 else self._pick(ready)
 
-            wait = start - task.ready_since
-            if wait:
-                task.ready_wait += wait
-                if wait > task.longest_wait:
-                    task.longest_wait = wait
-                    task.longest_from = task.ready_since
-                if wait > task.limit:
-                    task.starved = True
-                    task.starved_ticks += wait - task.limit
             task.state = RUNNING
             self.current = task
             self.lines_left = budget
@@ -528,8 +513,6 @@ class Kernel:
             self.clock = end
             self.burned = 0
             self.current = None
-            task.cpu += end - start
-            task.slices += 1
             if task.state is READY:  # paused or preempted: to the back of the queue
                 task.ready_since = end
                 ready.append(task)
@@ -881,7 +864,6 @@ class Kernel:
     # ------------------------------------------------------------------ the end of a run
 
     def _finish(self) -> RunResult:
-        started = [t for t in self.tasks if t.state != NEW]
         unfinished = [t for t in self.tasks if t.state not in DONE]
         waits: list[Wait] = []
         hung_line = None
@@ -897,23 +879,16 @@ class Kernel:
         else:
             outcome = OUTCOME_DEADLOCK
             waits = [self._describe_wait(t) for t in unfinished if t.state == BLOCKED]
-        for task in started:  # waits still going on count, up to the end
-            if task.state == READY:
-                wait = self.clock - task.ready_since
-                task.ready_wait += wait
-                if wait > task.longest_wait:
-                    task.longest_wait = wait
-                    task.longest_from = task.ready_since
-                if wait > task.limit:
-                    task.starved = True
-                    task.starved_ticks += wait - task.limit
         self._close_all(unfinished)
         for hook in self._on.run_ended:
             hook(self.clock, outcome)
         return RunResult(
             outcome=outcome,
             ticks=self.clock,
-            tasks=[self._figures(t) for t in self.tasks],
+            tasks=[
+                replace(traced, result=task.result, error=task.error)
+                for traced, task in zip(figures(self.trace), self.tasks, strict=True)
+            ],
             output=self.output,
             waits=waits,
             hung_task=self.hung_task.name if self.hung_task and outcome == OUTCOME_HUNG else None,
@@ -964,23 +939,6 @@ class Kernel:
         if verb == "put":
             return Wait(task.name, f"put to {label}", None)
         return Wait(task.name, label, obj._holders())
-
-    def _figures(self, t: Task) -> TaskFigures:
-        return TaskFigures(
-            name=t.name,
-            state=t.state,
-            cpu=t.cpu,
-            ready_wait=t.ready_wait,
-            longest_wait=t.longest_wait,
-            longest_wait_from=t.longest_from,
-            limit=t.limit,
-            starved=t.starved,
-            starved_ticks=t.starved_ticks,
-            switches=t.slices,
-            finished_at=t.finished_at,
-            result=t.result,
-            error=t.error,
-        )
 
     def name_objects(self, namespace: dict[str, Any]) -> None:
         """Name the shared objects after the globals that hold them, for reports."""

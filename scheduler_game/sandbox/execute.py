@@ -21,7 +21,6 @@ The spec (built from a level file by `scheduler_game.level.run.program_spec`)::
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from types import CodeType
 from typing import Any
 
@@ -39,7 +38,6 @@ from scheduler_game.engine import (
 )
 from scheduler_game.engine.kernel import task_error
 from scheduler_game.engine.stable import AddressNames
-from scheduler_game.engine.trace import figures as trace_figures
 from scheduler_game.level.judge import goal_label, judge, order_goals
 from scheduler_game.sandbox.bindings import rebinding
 from scheduler_game.sandbox.builtins import build_namespace
@@ -190,14 +188,8 @@ def run_once(
             autostart=task.get("autostart", True),
             max_wait=task.get("max_wait"),
         )
-    result = kernel.run()
-    # The judge reads its figures from the trace alone, never from the kernel's own
-    # records; the kernel adds only what a trace does not hold: results and errors.
-    result.tasks = [
-        replace(traced, result=own.result, error=own.error)
-        for traced, own in zip(trace_figures(recorder), result.tasks, strict=True)
-    ]
-    return result, recorder
+    # The figures the judge reads are the trace's (the kernel keeps none of its own).
+    return kernel.run(), recorder
 
 
 def variant_verdict(

@@ -1,4 +1,5 @@
-"""The figures the judge reads come from the trace alone, and match the kernel's own."""
+"""The figures the judge reads come from the trace alone: those the recorder counts as the
+run goes equal those decoded from its packed log afterwards, on any program."""
 
 from __future__ import annotations
 
@@ -7,8 +8,19 @@ import dataclasses
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scheduler_game.engine import Shuffled, TaskFigures
-from scheduler_game.engine.trace import figures
+from scheduler_game.engine import Shuffled, TaskFigures, kernel
+from scheduler_game.engine.trace import (
+    _MAX_TASKS,
+    _TICK,
+    ABSENT,
+    BLOCKED,
+    DONE,
+    READY,
+    RUNNING,
+    SLEEPING,
+    TraceRecorder,
+    figures,
+)
 from tests.engine.conftest import run_tasks
 
 HELPERS = ("h0", "h1")  # spawnable only (autostart false); h0 may spawn h1
@@ -110,11 +122,11 @@ def kernels_figures(result) -> list[TaskFigures]:
 
 
 def assert_same_figures(result, recorder) -> None:
-    derived = figures(recorder)
-    kernel = kernels_figures(result)
-    assert [f.name for f in derived] == [f.name for f in kernel]
-    for ours, theirs in zip(derived, kernel, strict=True):
-        assert ours == theirs, f"{ours.name}: trace {ours} != kernel {theirs}"
+    derived = figures_from_log(recorder)
+    counted = kernels_figures(result)
+    assert [f.name for f in derived] == [f.name for f in counted]
+    for ours, theirs in zip(derived, counted, strict=True):
+        assert ours == theirs, f"{ours.name}: log {ours} != counted {theirs}"
 
 
 POLICIES = st.sampled_from(["fifo", "fifo", "shuffled", "preemptive"])
@@ -334,3 +346,100 @@ def test_a_task_crashing_in_its_finally_at_close_time():
     )
     assert result.task("stuck").state == "crashed"
     assert_same_figures(result, recorder)
+
+
+def figures_from_log(recorder: TraceRecorder) -> list[TaskFigures]:
+    """An independent oracle: every task's figures, in spawn order, decoded from the
+    packed log alone in one pass, to hold against those the recorder counts as it goes.
+
+    Call it after the run (`run_ended` gives the end tick). The rules (docs/engine.md): a
+    ready-wait runs from the tick a task became ready (a sleeper: its wake tick) to the
+    start of its next slice, or to the end of the run if it is still going on then; a
+    task starves during any ready-wait longer than its limit. `result` and `error` are
+    left None: the log does not hold them. One pass over the log, no Segment built.
+    """
+    count = len(recorder.names)
+    limits = recorder.limits
+    state = bytearray(count)  # ABSENT
+    since = [0] * count  # the tick of the task's last state change
+    cpu = [0] * count
+    waited = [0] * count
+    longest = [0] * count
+    longest_from = [0] * count
+    starved = [False] * count
+    over = [0] * count
+    slices = [0] * count
+    mask = _MAX_TASKS - 1
+    for event in recorder.log:
+        i = event >> 3 & mask
+        tick = event >> _TICK
+        code = event & 7
+        if code == RUNNING:  # the task was ready until now
+            wait = tick - since[i]
+            if wait:
+                waited[i] += wait
+                if wait > longest[i]:
+                    longest[i] = wait
+                    longest_from[i] = since[i]
+                if wait > limits[i]:
+                    starved[i] = True
+                    over[i] += wait - limits[i]
+            slices[i] += 1
+        elif state[i] == RUNNING:
+            cpu[i] += tick - since[i]
+        state[i] = code
+        since[i] = tick
+
+    end = recorder.end
+    names = {
+        ABSENT: kernel.NEW,
+        READY: kernel.READY,
+        RUNNING: kernel.RUNNING,
+        SLEEPING: kernel.SLEEPING,
+        BLOCKED: kernel.BLOCKED,
+    }
+    final: list[str] = []
+    for i in range(count):
+        code = state[i]
+        if code == READY:  # a wait still going on counts, up to the end
+            wait = end - since[i]
+            waited[i] += wait
+            if wait > longest[i]:
+                longest[i] = wait
+                longest_from[i] = since[i]
+            if wait > limits[i]:
+                starved[i] = True
+                over[i] += wait - limits[i]
+        elif code == RUNNING:  # the machine stopped inside this slice
+            cpu[i] += end - since[i]
+        final.append(names.get(code, ""))
+
+    # How each ended task ended: the detail of its DONE entry, its last one in the log.
+    log = recorder.log
+    left = final.count("")
+    if left:
+        for index, detail in reversed(recorder.log_details.items()):
+            event = log[index]
+            i = event >> 3 & mask
+            if event & 7 == DONE and not final[i]:
+                final[i] = detail
+                left -= 1
+                if not left:
+                    break
+
+    return [
+        kernel.TaskFigures(
+            name=recorder.names[i],
+            state=final[i],
+            cpu=cpu[i],
+            ready_wait=waited[i],
+            longest_wait=longest[i],
+            longest_wait_from=longest_from[i],
+            limit=limits[i],
+            starved=starved[i],
+            starved_ticks=over[i],
+            switches=slices[i],
+            finished_at=since[i] if state[i] == DONE else None,
+        )
+        for i in range(count)
+    ]
