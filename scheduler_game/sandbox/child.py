@@ -6,7 +6,9 @@ limits on itself, runs each job with `execute`, and streams NDJSON lines to stdo
     {"event": "run", "job": j, "seed": s, "policy": p}      a run starts
     {"event": "variant", "job": j, "variant": {...}}        a variant was judged
     {"event": "progress", "job": j, "done": n, "total": m}
-    {"event": "verdict", "job": j, "verdict": {...}}        a job is over
+    {"event": "verdict", "job": j, "verdict": {...}}        a job is over: its verdict
+                                                            without "variants", which
+                                                            went as "variant" events
     {"event": "died", "reason": "memory" | "internal", "message": ...}
 
 Each run gets its own share of CPU time (RLIMIT_CPU's soft limit is moved before each
@@ -117,6 +119,7 @@ def main() -> int:
 
             verdict = execute(spec, forward)
             faulthandler.cancel_dump_traceback_later()
+            del verdict["variants"]  # each went on its own already: never twice on the pipe
             send({"event": "verdict", "job": job, "verdict": verdict})
     except MemoryError:
         send({"event": "died", "reason": "memory"})

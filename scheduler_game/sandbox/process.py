@@ -95,7 +95,7 @@ class _Child:
         elif event == "variant":
             job.variants.append(message["variant"])
         elif event == "verdict":
-            job.verdict = message["verdict"]
+            job.verdict = {**message["verdict"], "variants": job.variants}
             job.running = None
         elif event == "progress" and progress is not None:
             progress(int(message["done"]), int(message["total"]))
