@@ -135,7 +135,6 @@ class Task:
         "error",
         "exc",
         "exc_object",
-        "finished_at",
         "glet",
         "handle",
         "handoff",
@@ -144,7 +143,6 @@ class Task:
         "limit",
         "name",
         "preempted",
-        "ready_since",
         "result",
         "stack",
         "state",
@@ -161,7 +159,6 @@ class Task:
         self.state = NEW
         self.value: Any = None  # what the next resume sends in
         self.exc: BaseException | None = None  # ... or throws in
-        self.ready_since = 0
         self.waiting_on: tuple[str, Any, Any] | None = None
         self.handoff: tuple[Any, str, Any] | None = None
         self.timer_seq = -1
@@ -173,7 +170,6 @@ class Task:
         self.result: Any = None
         self.error: TaskError | None = None
         self.exc_object: BaseException | None = None
-        self.finished_at: int | None = None  # its figures are the trace's (trace.figures)
 
 
 class Deadline:
@@ -514,10 +510,7 @@ class Kernel:
             self.burned = 0
             self.current = None
             if task.state is READY:  # paused or preempted: to the back of the queue
-                task.ready_since = end
                 ready.append(task)
-            elif task.state in DONE:
-                task.finished_at = end
             for hook in slice_ended:
                 hook(task, start, end)
             if timers and timers[0][0] <= end:
@@ -806,7 +799,6 @@ class Kernel:
         if self.closing:  # the run is over: a `finally` that frees a lock wakes no one
             return
         task.state = READY
-        task.ready_since = since
         task.waiting_on = None
         self.ready.append(task)
         for hook in self._on.task_ready:
@@ -847,7 +839,6 @@ class Kernel:
         if err is not None:
             task.error = task_error(err, self.addresses)
             task.exc_object = err
-        task.finished_at = self.clock + max(1, self.burned)
         if task.glet is not None:
             task.glet = None
         for joiner in task.joiners:
@@ -855,7 +846,7 @@ class Kernel:
             self._make_ready(joiner, self.clock + self.burned)
         task.joiners = []
         for hook in self._on.task_exited:
-            hook(task, task.finished_at)
+            hook(task, self.clock + max(1, self.burned))
 
     def _halt_in(self, task: Task) -> None:
         self.hung_task = task
@@ -920,7 +911,6 @@ class Kernel:
             except BaseException as err:
                 task.state = CRASHED
                 task.error = task_error(err, self.addresses)
-                task.finished_at = self.clock
                 _force_end(task.coro)
                 for hook in self._on.task_closed:
                     hook(task, self.clock)
