@@ -296,26 +296,33 @@ _FRAME = re.compile(
 )
 
 
-def _not_run(spec: dict[str, Any], why: str) -> dict[str, Any]:
+def _stopped_verdict(
+    spec: dict[str, Any], variants: list[dict[str, Any]], stopped: str, not_run: str
+) -> dict[str, Any]:
+    """The verdict of a job stopped before its end: the variants it has, in the level's
+    order, and a `not run` variant (saying `not_run`) for every other seed."""
     seeds = spec.get("seeds") or [0]
+    judged = {v["seed"] for v in variants}
+    variants = variants + [
+        {"seed": seed, "passed": False, "outcome": None, "ticks": 0,
+         "notes": [f"not run: {not_run}"]}
+        for seed in seeds
+        if seed not in judged
+    ]  # fmt: skip
+    variants.sort(key=lambda v: seeds.index(v["seed"]))
     return {
         "level": spec["level"],
         "title": spec.get("title", ""),
         "passed": False,
-        "variants": [
-            {
-                "seed": seed,
-                "passed": False,
-                "outcome": None,
-                "ticks": 0,
-                "notes": [f"not run: {why}"],
-            }
-            for seed in seeds
-        ],
+        "variants": variants,
         "shuffled": spec.get("shuffle", 0),
         "lines": spec.get("lines"),
-        "stopped": why,
+        "stopped": stopped,
     }
+
+
+def _not_run(spec: dict[str, Any], why: str) -> dict[str, Any]:
+    return _stopped_verdict(spec, [], why, why)
 
 
 def _death_verdict(
@@ -395,20 +402,4 @@ def _death_verdict(
     # The variants judged before, the one that was running (in place of its FIFO verdict
     # if a random order of it was running), and those never reached.
     variants = [v for v in done if v["seed"] != seed] + [died_variant]
-    judged = {v["seed"] for v in variants}
-    variants += [
-        {"seed": other, "passed": False, "outcome": None, "ticks": 0,
-         "notes": [f"not run: the check was stopped by {stopped}"]}
-        for other in seeds
-        if other not in judged
-    ]  # fmt: skip
-    variants.sort(key=lambda v: seeds.index(v["seed"]))
-    return {
-        "level": spec["level"],
-        "title": spec.get("title", ""),
-        "passed": False,
-        "variants": variants,
-        "shuffled": spec.get("shuffle", 0),
-        "lines": spec.get("lines"),
-        "stopped": stopped,
-    }
+    return _stopped_verdict(spec, variants, stopped, f"the check was stopped by {stopped}")
