@@ -26,8 +26,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from scheduler_game.engine import TASK_API_NAMES
-from scheduler_game.sandbox.builtins import SAFE_BUILTINS
+from scheduler_game.sandbox.bindings import EVERY_TASK_READS
 
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
 # ASCII only: a name is typed on the command line (--choose, --order) and read in reports.
@@ -458,10 +457,12 @@ class Level(_Model):
 
 
 # Names every task's code reads: a shared object or task named so would hide them.
-RESERVED_NAMES: dict[str, str] = {
-    **{name: f"builtin {name}()" for name in SAFE_BUILTINS if not name.startswith("_")},
-    **{name: f"task API's {name}" for name in TASK_API_NAMES},
-}
+def _hidden(name: str) -> str | None:
+    """What a shared object or task named `name` would hide from every task, if anything."""
+    kind = EVERY_TASK_READS.get(name)
+    if kind is None:
+        return None
+    return f"task API's {name}" if kind == "task API" else f"builtin {name}()"
 
 
 def level_problems(level: Level) -> list[Problem]:
@@ -476,17 +477,13 @@ def level_problems(level: Level) -> list[Problem]:
     for name in level.shared:
         if keyword.iskeyword(name):
             problems.append((("shared", name), f"{name} is a Python keyword: it cannot be a name"))
-        elif name in RESERVED_NAMES:
-            why = f"{name} would hide the {RESERVED_NAMES[name]}: pick another name"
+        elif hidden := _hidden(name):
+            why = f"{name} would hide the {hidden}: pick another name"
             problems.append((("shared", name), why))
     for i, task in enumerate(level.tasks):
-        if task.name in RESERVED_NAMES:
-            problems.append(
-                (
-                    ("tasks", i, "name"),
-                    f"{task.name} would hide the {RESERVED_NAMES[task.name]}: pick another name",
-                )
-            )
+        if hidden := _hidden(task.name):
+            why = f"{task.name} would hide the {hidden}: pick another name"
+            problems.append((("tasks", i, "name"), why))
         if names.index(task.name) != i:
             problems.append((("tasks", i, "name"), f"duplicate task name {task.name}"))
         if task.name in level.shared:

@@ -25,6 +25,13 @@ from scheduler_game.sandbox.builtins import SAFE_BUILTINS
 
 How = Literal["def", "class", "global", "bind"]
 
+# The names every task's code reads, and what each is: no player code may rebind them,
+# and no shared object or task of a level may be named so (level/model.py).
+EVERY_TASK_READS: dict[str, Literal["task API", "builtin"]] = {
+    **{name: "builtin" for name in SAFE_BUILTINS if not name.startswith("_")},
+    **{name: "task API" for name in TASK_API_NAMES},
+}
+
 
 @dataclass(frozen=True)
 class Binding:
@@ -155,9 +162,10 @@ def module_bindings(tree: ast.Module) -> list[Binding]:
 
 def _why(name: str, spec: dict[str, Any], level_defs: dict[str, str]) -> str | None:
     """Why the player's code may not bind `name` at module level, or None if it may."""
-    if name in TASK_API_NAMES:
+    kind = EVERY_TASK_READS.get(name)
+    if kind == "task API":
         return f"{name} is part of the task API that every task uses"
-    if name in SAFE_BUILTINS:
+    if kind == "builtin":
         return f"{name} is a builtin that every task uses"
     if name in spec["shared"]:
         return f"{name} is a shared object of the level: use it ({name}.method(...)), keep the name"
