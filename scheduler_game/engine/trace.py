@@ -111,14 +111,8 @@ class TraceRecorder(Instrument):
         append(start << _TICK | tid | RUNNING)
         state = task.state
         fig = self._figs[i]
-        wait = start - fig[_SINCE]
-        if wait:  # a ready-wait ends here (inlined: this is the hottest hook)
-            fig[_WAITED] += wait
-            if wait > fig[_LONGEST]:
-                fig[_LONGEST] = wait
-                fig[_LONGEST_FROM] = fig[_SINCE]
-            if wait > fig[_LIMIT]:
-                fig[_OVER] += wait - fig[_LIMIT]
+        if start != fig[_SINCE]:
+            _count_wait(fig, start)
         fig[_SLICES] += 1
         fig[_CPU] += end - start
         fig[_SINCE] = end
@@ -146,14 +140,8 @@ class TraceRecorder(Instrument):
         self.end = tick
         self.outcome = outcome
         for fig, state in zip(self._figs, self._state, strict=True):
-            wait = tick - fig[_SINCE]
-            if state == "ready" and wait:  # a wait still going on counts, up to the end
-                fig[_WAITED] += wait
-                if wait > fig[_LONGEST]:
-                    fig[_LONGEST] = wait
-                    fig[_LONGEST_FROM] = fig[_SINCE]
-                if wait > fig[_LIMIT]:
-                    fig[_OVER] += wait - fig[_LIMIT]
+            if state == "ready" and tick != fig[_SINCE]:  # a wait going on counts, to the end
+                _count_wait(fig, tick)
 
     # -- per task, built from the log
 
@@ -243,6 +231,17 @@ class TraceRecorder(Instrument):
                         used[name] = used.get(name, 0) + overlap
                 k += 1
         return sorted(used, key=lambda n: -used[n])
+
+
+def _count_wait(fig: list[int], until: int) -> None:
+    """A task's ready-wait, begun at fig[_SINCE], ends at `until`: count it in `fig`."""
+    wait = until - fig[_SINCE]
+    fig[_WAITED] += wait
+    if wait > fig[_LONGEST]:
+        fig[_LONGEST] = wait
+        fig[_LONGEST_FROM] = fig[_SINCE]
+    if wait > fig[_LIMIT]:
+        fig[_OVER] += wait - fig[_LIMIT]
 
 
 def figures(recorder: TraceRecorder) -> list[TaskFigures]:
