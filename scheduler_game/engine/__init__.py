@@ -10,24 +10,34 @@ kernel.add_task("worker", namespace["worker"])
 result = kernel.run()
 """
 
-from scheduler_game.engine.api import TASK_API_NAMES, task_api
-from scheduler_game.engine.errors import BadPick, Cancelled, Halt, QueueEmpty, QueueFull, Timeout
-from scheduler_game.engine.instrument import Instrument
-from scheduler_game.engine.kernel import (
-    OUTCOME_DEADLOCK,
-    OUTCOME_FINISHED,
-    OUTCOME_HUNG,
-    OUTCOME_TIMEOUT,
-    Kernel,
-    OutputLine,
-    RunResult,
-    TaskError,
-    TaskFigures,
-    TaskHandle,
-    Wait,
-)
-from scheduler_game.engine.policy import Fifo, Ordered, Policy, Shuffled
-from scheduler_game.engine.trace import Segment, TraceRecorder
+import importlib
+from typing import Any
+
+# Where each public name lives. They are imported when first asked for (PEP 562), so a
+# module that needs only the plain data of `names` does not load the kernel.
+_PUBLIC = {
+    "names": ("TASK_API_NAMES",),
+    "api": ("task_api",),
+    "errors": ("BadPick", "Cancelled", "Halt", "QueueEmpty", "QueueFull", "Timeout"),
+    "instrument": ("Instrument",),
+    "kernel": (
+        "OUTCOME_DEADLOCK", "OUTCOME_FINISHED", "OUTCOME_HUNG", "OUTCOME_TIMEOUT", "Kernel",
+        "OutputLine", "RunResult", "TaskError", "TaskFigures", "TaskHandle", "Wait",
+    ),
+    "policy": ("Fifo", "Ordered", "Policy", "Shuffled"),
+    "trace": ("Segment", "TraceRecorder"),
+}  # fmt: skip
+_WHERE = {name: module for module, names in _PUBLIC.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "OUTCOME_DEADLOCK",

@@ -16,7 +16,10 @@ from typing import Any
 from scheduler_game.engine import sync, traps
 from scheduler_game.engine.errors import Cancelled, QueueEmpty, QueueFull, Timeout
 from scheduler_game.engine.kernel import Kernel, TaskHandle, WaitFor
+from scheduler_game.engine.names import TASK_API_NAMES
 from scheduler_game.engine.traps import JOIN, PAUSE_TRAP, Trap
+
+__all__ = ["TASK_API_NAMES", "task_api"]
 
 
 def task_api(kernel: Kernel) -> dict[str, Any]:
@@ -105,12 +108,3 @@ def task_api(kernel: Kernel) -> dict[str, Any]:
         "QueueFull": QueueFull,
         "coroutine": coroutine,
     }
-
-
-TASK_API_NAMES = frozenset(
-    {
-        "cpu", "now", "print", "spawn", "cancel", "rand", "pause", "sleep", "join",
-        "wait_for", "Queue", "Event", "Lock", "Semaphore", "Cancelled", "Timeout",
-        "QueueEmpty", "QueueFull", "coroutine",
-    }
-)  # fmt: skip

@@ -20,7 +20,7 @@ import ast
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from scheduler_game.engine import TASK_API_NAMES
+from scheduler_game.engine.names import TASK_API_NAMES
 from scheduler_game.sandbox.builtins import SAFE_BUILTINS
 
 How = Literal["def", "class", "global", "bind"]
