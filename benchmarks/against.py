@@ -2,10 +2,12 @@
 
     python3 benchmarks/against.py [REF] [--rounds N]     # REF defaults to HEAD~1
 
-The other commit is checked out into a temporary git worktree and installed into a
-virtualenv of its own (the sandbox's child imports the installed package, so a
-PYTHONPATH would not reach it); this tree runs with the interpreter running this script.
-Both run the same commands, alternated round by round, so both see the same load.
+The other commit is checked out into a temporary git worktree. Each tree is installed
+into a virtualenv of its own, with nothing else in it: the sandbox's child imports the
+installed package (a PYTHONPATH would not reach it), and an interpreter whose
+site-packages hold many other tools starts some 20 ms slower, which would be measured
+as ours. Both run the same commands, alternated round by round, so both see the same
+load.
 Printed: the median wall time of each, and the ratio this/other (below 1.0: this tree is
 faster).
 
@@ -55,6 +57,14 @@ def timed(python: str, tree: Path, args: list[str], home: str) -> float:
     return time.perf_counter() - start
 
 
+def _venv(where: Path, tree: Path) -> str:
+    """A virtualenv with `tree` installed and nothing else: both sides start alike."""
+    subprocess.run([sys.executable, "-m", "venv", str(where)], check=True)
+    python = str(where / "bin" / "python")
+    subprocess.run([python, "-m", "pip", "install", "-q", "-e", str(tree)], check=True)
+    return python
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("ref", nargs="?", default="HEAD~1")
@@ -68,12 +78,8 @@ def main() -> None:
             check=True,
             capture_output=True,
         )
-        venv = Path(scratch) / "venv"
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        python = str(venv / "bin" / "python")
-        subprocess.run(
-            [python, "-m", "pip", "install", "-q", "-e", str(other)], check=True, cwd=scratch
-        )
+        this_python = _venv(Path(scratch) / "this", ROOT)
+        python = _venv(Path(scratch) / "other-venv", other)
         try:
             print(f"this tree against {args.ref}, median of {args.rounds} alternated rounds")
             print(f"{'command':42} {'this':>8} {'other':>8} {'ratio':>6}")
@@ -81,7 +87,7 @@ def main() -> None:
                 mine: list[float] = []
                 theirs: list[float] = []
                 for _ in range(args.rounds):
-                    mine.append(timed(sys.executable, ROOT, command, scratch))
+                    mine.append(timed(this_python, ROOT, command, scratch))
                     theirs.append(timed(python, other, command, scratch))
                 a, b = statistics.median(mine), statistics.median(theirs)
                 print(f"{name:42} {a:7.2f}s {b:7.2f}s {a / b:6.2f}")
