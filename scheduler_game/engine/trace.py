@@ -21,8 +21,6 @@ ABSENT, READY, RUNNING, SLEEPING, BLOCKED, DONE = range(6)
 STATE_NAMES = ("absent", "ready", "running", "sleeping", "blocked", "done")
 _TICK = 24  # bits below the tick in a log entry: 21 for the task id, 3 for the state
 _MAX_TASKS = 1 << (_TICK - 3)
-# The places in a task's figures list (TraceRecorder._figs).
-_SINCE, _CPU, _WAITED, _LONGEST, _LONGEST_FROM, _OVER, _SLICES, _LIMIT = range(8)
 _CODES = {"ready": READY, "running": RUNNING, "sleeping": SLEEPING, "blocked": BLOCKED}
 
 
@@ -56,6 +54,34 @@ def describe_wait(waiting_on: Any) -> str | None:
     return label
 
 
+class _Counts:
+    """One task's figures, counted by the recorder's hooks as the run goes."""
+
+    __slots__ = (
+        "cpu", "finished", "limit", "longest", "longest_from", "over", "since", "slices",
+        "state", "waited",
+    )  # fmt: skip
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.since = 0  # the tick of the task's last change of state
+        self.state = "new"
+        self.cpu = self.waited = self.longest = self.longest_from = 0
+        self.over = 0  # ticks waited past the limit
+        self.slices = 0
+        self.finished: int | None = None
+
+    def waited_until(self, until: int) -> None:
+        """A ready-wait, begun at `since`, ends at `until`: count it."""
+        wait = until - self.since
+        self.waited += wait
+        if wait > self.longest:
+            self.longest = wait
+            self.longest_from = self.since
+        if wait > self.limit:
+            self.over += wait - self.limit
+
+
 class TraceRecorder(Instrument):
     """Records every task's states and the idle CPU.
 
@@ -81,11 +107,7 @@ class TraceRecorder(Instrument):
         self._built = -1
         self._marks: list[array[int]] = []
         self._details: list[dict[int, Any]] = []
-        # The figures, per task, as the run goes: one small list a task (see _SINCE ...),
-        # so the hot hook looks up one attribute, not eight.
-        self._figs: list[list[int]] = []
-        self._state: list[str] = []
-        self._finished: list[int | None] = []
+        self._figs: list[_Counts] = []  # per task, its figures as the run goes
 
     # -- hooks
 
@@ -95,14 +117,13 @@ class TraceRecorder(Instrument):
         self.names.append(task.name)
         self.limits.append(task.limit)
         self.log.append(task.id << 3 | ABSENT)
-        self._figs.append([0, 0, 0, 0, 0, 0, 0, task.limit])
-        self._state.append("new")
-        self._finished.append(None)
+        self._figs.append(_Counts(task.limit))
 
     def task_ready(self, task: Task, tick: int) -> None:
         self.log.append(tick << _TICK | task.id << 3 | READY)
-        self._figs[task.id][_SINCE] = tick
-        self._state[task.id] = "ready"
+        counts = self._figs[task.id]
+        counts.since = tick
+        counts.state = "ready"
 
     def slice_ended(self, task: Task, start: int, end: int) -> None:
         append = self._append
@@ -110,13 +131,13 @@ class TraceRecorder(Instrument):
         tid = i << 3
         append(start << _TICK | tid | RUNNING)
         state = task.state
-        fig = self._figs[i]
-        if start != fig[_SINCE]:
-            _count_wait(fig, start)
-        fig[_SLICES] += 1
-        fig[_CPU] += end - start
-        fig[_SINCE] = end
-        self._state[i] = state
+        counts = self._figs[i]
+        if start != counts.since:
+            counts.waited_until(start)
+        counts.slices += 1
+        counts.cpu += end - start
+        counts.since = end
+        counts.state = state
         if state == "ready":
             append(end << _TICK | tid | READY)
         elif state == "sleeping" or state == "blocked":
@@ -125,7 +146,7 @@ class TraceRecorder(Instrument):
         elif state != "running":  # "running": the machine stopped inside this slice
             self.log_details[len(self.log)] = state
             append(end << _TICK | tid | DONE)
-            self._finished[i] = end
+            counts.finished = end
 
     def idle(self, start: int, end: int) -> None:
         self.idle_spans.append((start, end))
@@ -133,15 +154,16 @@ class TraceRecorder(Instrument):
     def task_closed(self, task: Task, tick: int) -> None:
         self.log_details[len(self.log)] = task.state
         self.log.append(tick << _TICK | task.id << 3 | DONE)
-        self._state[task.id] = task.state
-        self._finished[task.id] = tick
+        counts = self._figs[task.id]
+        counts.state = task.state
+        counts.finished = tick
 
     def run_ended(self, tick: int, outcome: str) -> None:
         self.end = tick
         self.outcome = outcome
-        for fig, state in zip(self._figs, self._state, strict=True):
-            if state == "ready" and tick != fig[_SINCE]:  # a wait going on counts, to the end
-                _count_wait(fig, tick)
+        for counts in self._figs:
+            if counts.state == "ready" and tick != counts.since:  # a wait going on counts
+                counts.waited_until(tick)
 
     # -- per task, built from the log
 
@@ -233,17 +255,6 @@ class TraceRecorder(Instrument):
         return sorted(used, key=lambda n: -used[n])
 
 
-def _count_wait(fig: list[int], until: int) -> None:
-    """A task's ready-wait, begun at fig[_SINCE], ends at `until`: count it in `fig`."""
-    wait = until - fig[_SINCE]
-    fig[_WAITED] += wait
-    if wait > fig[_LONGEST]:
-        fig[_LONGEST] = wait
-        fig[_LONGEST_FROM] = fig[_SINCE]
-    if wait > fig[_LIMIT]:
-        fig[_OVER] += wait - fig[_LIMIT]
-
-
 def figures(recorder: TraceRecorder) -> list[TaskFigures]:
     """Every task's figures, in spawn order, as the recorder counted them.
 
@@ -258,17 +269,17 @@ def figures(recorder: TraceRecorder) -> list[TaskFigures]:
     r = recorder
     return [
         TaskFigures(
-            name=r.names[i],
-            state=r._state[i],
-            cpu=fig[_CPU],
-            ready_wait=fig[_WAITED],
-            longest_wait=fig[_LONGEST],
-            longest_wait_from=fig[_LONGEST_FROM],
-            limit=fig[_LIMIT],
-            starved=fig[_OVER] > 0,
-            starved_ticks=fig[_OVER],
-            switches=fig[_SLICES],
-            finished_at=r._finished[i],
+            name=name,
+            state=c.state,
+            cpu=c.cpu,
+            ready_wait=c.waited,
+            longest_wait=c.longest,
+            longest_wait_from=c.longest_from,
+            limit=c.limit,
+            starved=c.over > 0,
+            starved_ticks=c.over,
+            switches=c.slices,
+            finished_at=c.finished,
         )
-        for i, fig in enumerate(r._figs)
+        for name, c in zip(r.names, r._figs, strict=True)
     ]
