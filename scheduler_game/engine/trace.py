@@ -133,7 +133,8 @@ class TraceRecorder(Instrument):
         state = task.state
         counts = self._figs[i]
         wait = start - counts.since
-        if wait:  # `counts.waited_until(start)` inlined: about 4% of a switch (benchmarks/against.py)
+        # `counts.waited_until(start)`, inlined: about 4% of a switch (benchmarks/against.py)
+        if wait:
             counts.waited += wait
             if wait > counts.longest:
                 counts.longest = wait
