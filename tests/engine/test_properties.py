@@ -8,56 +8,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.engine.conftest import run_tasks
-
-STEPS = st.one_of(
-    st.tuples(st.just("cpu"), st.integers(0, 6)),
-    st.tuples(st.just("pause"), st.just(0)),
-    st.tuples(st.just("sleep"), st.integers(0, 8)),
-    st.tuples(st.just("put"), st.integers(0, 3)),
-    st.tuples(st.just("get"), st.just(0)),
-    st.tuples(st.just("lock"), st.integers(0, 4)),
-)
-TASK = st.tuples(st.sampled_from(["native", "generator"]), st.lists(STEPS, max_size=8))
-
-
-def task_code(name: str, style: str, steps: list[tuple[str, int]]) -> str:
-    aw = "await" if style == "native" else "yield"
-    head = f"async def {name}():" if style == "native" else f"def {name}():"
-    body = []
-    for kind, n in steps:
-        if kind == "cpu":
-            body.append(f"cpu({n})")
-        elif kind == "pause":
-            body.append(f"{aw} pause()")
-        elif kind == "sleep":
-            body.append(f"{aw} sleep({n})")
-        elif kind == "put":
-            body.append(f"{aw} q.put({n})")
-        elif kind == "get":
-            body.append(
-                f"{aw} wait_for(q.get(), 5)"
-                if style == "native"
-                else "yield from wait_for(q.get(), 5)"
-            )
-        else:
-            body += [f"{aw} door.acquire()", f"cpu({n})", f"{aw} pause()", "door.release()"]
-    body += ["return 0"] if style == "native" else ["return", "yield"]
-    return head + "\n" + "".join(f"    {line}\n" for line in body)
-
-
-def program(tasks: list[tuple[str, list[tuple[str, int]]]]) -> tuple[str, list[str]]:
-    names = [f"t{i}" for i in range(len(tasks))]
-    code = "q = Queue(maxsize=2)\ndoor = Lock()\n"
-    for name, (style, steps) in zip(names, tasks, strict=True):
-        code += task_code(name, style, steps)
-    return code, names
+from tests.engine.programs import PROGRAM, program
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(TASK, min_size=1, max_size=4), st.integers(20, 200))
-def test_the_trace_tiles_time_and_one_task_or_idle_holds_the_cpu(tasks, max_ticks):
-    code, names = program(tasks)
-    result, rec = run_tasks(code, *names, max_ticks=max_ticks)
+@given(*PROGRAM, st.integers(20, 200))
+def test_the_trace_tiles_time_and_one_task_or_idle_holds_the_cpu(level_tasks, helpers, max_ticks):
+    code, tasks = program(level_tasks, helpers)
+    result, rec = run_tasks(code, *tasks, max_ticks=max_ticks)
     end = result.ticks
     assert rec.end == end <= max_ticks
     busy: list[tuple[int, int]] = []
@@ -81,11 +39,11 @@ def test_the_trace_tiles_time_and_one_task_or_idle_holds_the_cpu(tasks, max_tick
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(TASK, min_size=1, max_size=4), st.integers(0, 3))
-def test_same_input_same_trace(tasks, seed):
-    code, names = program(tasks)
-    first = run_tasks(code, *names, seed=seed)
-    second = run_tasks(code, *names, seed=seed)
+@given(*PROGRAM, st.integers(0, 3))
+def test_same_input_same_trace(level_tasks, helpers, seed):
+    code, tasks = program(level_tasks, helpers)
+    first = run_tasks(code, *tasks, seed=seed)
+    second = run_tasks(code, *tasks, seed=seed)
     assert first[0].outcome == second[0].outcome and first[0].ticks == second[0].ticks
     assert [first[1].segments(n) for n in first[1].names] == [
         second[1].segments(n) for n in second[1].names
