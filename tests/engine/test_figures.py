@@ -48,7 +48,7 @@ POLICIES = st.sampled_from(["fifo", "fifo", "shuffled", "preemptive"])
     POLICIES,
     st.integers(0, 3),
 )
-def test_figures_from_the_trace_equal_the_kernels(
+def test_the_counted_figures_equal_those_decoded_from_the_log(
     level_tasks, helpers, max_ticks, starve_after, policy, seed
 ):
     code, tasks = program(level_tasks, helpers)

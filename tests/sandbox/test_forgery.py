@@ -274,3 +274,45 @@ def test_refused_solution_exits_2_with_its_place(tmp_path):
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert f"{path}:6:1: cpu is part of the task API" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_the_levels_own_helpers_cannot_be_replaced_but_its_state_is_shared(tmp_path):
+    level = tmp_path / "helper.yaml"
+    level.write_text(
+        textwrap.dedent(
+            """\
+            id: helper
+            title: Helper
+            chapter: Tests
+            order: 1
+            brief: The checker trusts its helper.
+            setup: |
+              limit = 3
+              def allowed(n):
+                  return n <= limit
+            tasks:
+              - name: checker
+                code: |
+                  def checker():
+                      print("ok" if allowed(5) else "no")
+              - name: mine
+                editable: true
+                code: |
+                  def mine():
+                      pass
+                solution: |
+                  def mine():
+                      pass
+            goals:
+              - output: ["no"]
+            """
+        )
+    )
+    verdict = check(tmp_path, "def allowed(n):\n    return True\ndef mine():\n    pass\n", level)
+    error = verdict.variants[0].error
+    assert error is not None and (error.line, error.col) == (1, 1)
+    assert error.message.startswith("allowed is a function of the level (setup)")
+    # Plain values setup binds are state every task shares by design: the player may
+    # change them, and the level's goals must be written knowing that.
+    shared = check(tmp_path, "def mine():\n    global limit\n    limit = 10\n", level)
+    assert shared.variants[0].error is None
