@@ -74,6 +74,12 @@ def _parser() -> argparse.ArgumentParser:
         help="run under this policy instead of the level's",
     )
     check.add_argument("--json", action="store_true", help="print the verdict as JSON")
+    check.add_argument(
+        "--events",
+        action="store_true",
+        help="print the run as it happens, one JSON object a line (slice, output, progress, "
+        "...), the last of type verdict holding the --json object",
+    )
 
     validate = sub.add_parser("validate", parents=[common], help="prove level files")
     validate.add_argument("paths", nargs="+", metavar="PATH", help="level files or folders")
@@ -219,18 +225,28 @@ def _check(args: argparse.Namespace) -> int:
         choices=_parse_choices(args.choose),
         order=order,
     )
+    from scheduler_game.sandbox.process import progress_listener
+
+    if args.events:
+        listen = _event_printer()
+    else:
+        show = _progress_printer(args.shuffle)
+        listen = progress_listener(show) if show is not None else None
     verdict = check_level(
         loaded,
         attempt,
         Options(shuffle=args.shuffle, policy=args.policy, timeline=not args.json),
-        progress=_progress_printer(args.shuffle),
+        listen=listen,
     )
     code = verdict.exit_code()
-    if args.json:
+    if args.json or args.events:
         data = verdict.model_dump(
             mode="json", exclude={"variants": {"__all__": {"timeline", "idle"}}}
         )
-        print(json.dumps(data, indent=2))
+        if args.events:
+            _emit({"type": "verdict", **data})
+        else:
+            print(json.dumps(data, indent=2))
     elif code != EXIT_UNUSABLE:  # unusable input is said once, on stderr
         from scheduler_game.report import render
 
@@ -242,6 +258,59 @@ def _check(args: argparse.Namespace) -> int:
     elif solution is not None or attempt.choices or order is not None:
         _record(verdict)
     return code
+
+
+def _emit(event: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(event, separators=(",", ":")) + "\n")
+    sys.stdout.flush()
+
+
+def _event_printer() -> Any:
+    """`check --events`: each message from the sandbox, as it comes, as one JSON line.
+
+    Slices are decoded from the packed trace as its batches arrive (`slices_since`).
+    """
+    read_from: dict[tuple[int, int], int] = {}  # (job, seed) -> log index decoded up to
+
+    def listen(message: dict[str, Any], trace: Any) -> None:
+        event = message["event"]
+        seed = message.get("seed")
+        if event == "run":
+            _emit({"type": "run", "seed": seed, "policy": message["policy"]})
+        elif event == "progress":
+            _emit({"type": "progress", "done": message["done"], "total": message["total"]})
+        elif event == "trace":
+            key = (message["job"], seed)
+            slices, read_from[key] = trace.slices_since(read_from.get(key, 0))
+            events = [
+                ((s.start, 0),
+                 {"type": "slice", "seed": seed, "task": s.task, "start": s.start,
+                  "end": s.end, "state": s.state, "detail": s.detail})
+                for s in slices
+            ] + [
+                ((tick, 1),
+                 {"type": "output", "seed": seed, "tick": tick, "task": task, "text": text})
+                for tick, task, text in message["output"]
+            ]  # fmt: skip
+            for _, line in sorted(events, key=lambda pair: pair[0]):  # in time order
+                _emit(line)
+        elif event == "variant":
+            variant = message["variant"]
+            trace = variant.get("trace")
+            if trace is not None:  # the slice the machine stopped in, if any
+                key = (message["job"], variant["seed"])
+                slices, _ = trace.slices_since(read_from.get(key, 0), final=True)
+                for s in slices:
+                    _emit(
+                        {"type": "slice", "seed": variant["seed"], "task": s.task,
+                         "start": s.start, "end": s.end, "state": s.state, "detail": None}
+                    )  # fmt: skip
+            _emit(
+                {"type": "variant", "seed": variant["seed"], "passed": variant["passed"],
+                 "outcome": variant["outcome"], "ticks": variant["ticks"]}
+            )  # fmt: skip
+
+    return listen
 
 
 def _progress_printer(shuffle: int) -> Any:

@@ -7,6 +7,7 @@ number of switches, never with ticks x tasks. Segments are built only when asked
 
 from __future__ import annotations
 
+import base64
 from array import array
 from bisect import bisect_right
 from dataclasses import dataclass
@@ -39,8 +40,8 @@ class Segment:
 
 
 def describe_wait(waiting_on: Any) -> str | None:
-    if waiting_on is None:
-        return None
+    if waiting_on is None or isinstance(waiting_on, str):  # a trace absorbed: already words
+        return waiting_on
     verb, obj, arg = waiting_on
     if verb == "sleep":
         return f"until {arg}"
@@ -80,6 +81,32 @@ class _Counts:
             self.longest_from = self.since
         if wait > self.limit:
             self.over += wait - self.limit
+
+
+@dataclass(frozen=True, slots=True)
+class SliceRecord:
+    """One slice: `task` held the CPU from `start` to `end`, then was `state` (ready,
+    sleeping, blocked, finished, crashed, cancelled; running: the machine stopped in it),
+    `detail` saying on what it waits."""
+
+    task: str
+    start: int
+    end: int
+    state: str
+    detail: str | None
+
+
+_END = {READY: "ready", SLEEPING: "sleeping", BLOCKED: "blocked"}
+
+
+@dataclass(slots=True)
+class TraceCursor:
+    """How much of a recorder has been sent (see `TraceRecorder.batch_since`)."""
+
+    log: int = 0
+    names: int = 0
+    idle: int = 0
+    details: int = 0
 
 
 class TraceRecorder(Instrument):
@@ -181,15 +208,22 @@ class TraceRecorder(Instrument):
         return self._marks
 
     def _build(self) -> None:
-        if self._built == len(self.log):
+        """Bring the per-task marks up to the log: only the entries added since the last
+        build are read, so a trace absorbed batch by batch is decoded as it arrives."""
+        end = len(self.log)
+        while len(self._marks) < len(self.names):
+            self._marks.append(array("q", [ABSENT]))
+            self._details.append({})
+        if self._built == end:
             return
-        self._marks = [array("q", [ABSENT]) for _ in self.names]
-        self._details = [{} for _ in self.names]
         details = self.log_details
         mask = (1 << (_TICK - 3)) - 1
-        for index, event in enumerate(self.log):
-            self._mark((event >> 3) & mask, event >> _TICK, event & 7, details.get(index))
-        self._built = len(self.log)
+        mark = self._mark
+        log = self.log
+        for index in range(max(self._built, 0), end):
+            event = log[index]
+            mark((event >> 3) & mask, event >> _TICK, event & 7, details.get(index))
+        self._built = end
 
     def _mark(self, i: int, tick: int, state: int, detail: Any) -> None:
         marks = self._marks[i]
@@ -209,6 +243,79 @@ class TraceRecorder(Instrument):
             n += 1
         if detail is not None:
             details[n] = detail
+
+    # -- travelling: the sandbox's child sends its trace in batches, the parent absorbs
+
+    def batch_since(self, cursor: TraceCursor) -> dict[str, Any] | None:
+        """What was recorded since `cursor` (which moves on), as plain data: the packed
+        log as base64, new tasks, wait details in words, idle spans. None if nothing."""
+        log_end = len(self.log)
+        names_end = len(self.names)
+        idle_end = len(self.idle_spans)
+        details = list(self.log_details.items())  # one C call: safe beside the run's thread
+        if (log_end, names_end, idle_end) == (cursor.log, cursor.names, cursor.idle):
+            return None
+        batch = {
+            "from": cursor.log,
+            "log": base64.b64encode(self.log[cursor.log : log_end].tobytes()).decode(),
+            "names": self.names[cursor.names : names_end],
+            "limits": self.limits[cursor.names : names_end],
+            "details": [
+                [index, describe_wait(detail)]
+                for index, detail in details[cursor.details :]
+                if index < log_end
+            ],
+            "idle": self.idle_spans[cursor.idle : idle_end],
+        }
+        cursor.log, cursor.names, cursor.idle = log_end, names_end, idle_end
+        cursor.details += len(batch["details"])
+        return batch
+
+    def absorb(self, batch: dict[str, Any]) -> None:
+        """Add a batch from `batch_since` (sent by another process) to this recorder."""
+        if batch["from"] != len(self.log):
+            raise ValueError(f"trace batch from {batch['from']}, expected {len(self.log)}")
+        self.names.extend(str(n) for n in batch["names"])
+        self.limits.extend(int(n) for n in batch["limits"])
+        self.log.frombytes(base64.b64decode(batch["log"]))
+        for index, detail in batch["details"]:
+            self.log_details[int(index)] = None if detail is None else str(detail)
+        self.idle_spans.extend((int(a), int(b)) for a, b in batch["idle"])
+
+    def slices_since(self, at: int, *, final: bool = False) -> tuple[list[SliceRecord], int]:
+        """The slices recorded from log index `at` on, and where to read from next time.
+
+        A slice is its RUNNING entry and the entry after it (how it ended); one whose end
+        is not in the log yet waits for the next call, unless `final` (the run is over:
+        a slice that never ended is the one the machine stopped in, `running` to the end).
+        """
+        log, details, names = self.log, self.log_details, self.names
+        mask = (1 << (_TICK - 3)) - 1
+        out: list[SliceRecord] = []
+        k, size = at, len(log)
+        while k < size:
+            event = log[k]
+            if event & 7 != RUNNING:
+                k += 1
+                continue
+            task = event >> 3 & mask
+            start = event >> _TICK
+            following = log[k + 1] if k + 1 < size else None
+            if following is None or following >> 3 & mask != task:
+                if following is None and not final:
+                    break
+                out.append(SliceRecord(names[task], start, self.end, "running", None))
+                k += 1
+                continue
+            state = following & 7
+            detail = details.get(k + 1)
+            if state == DONE:  # its detail says how it ended
+                ended, words = str(detail), None
+            else:
+                ended, words = _END[state], describe_wait(detail)
+            out.append(SliceRecord(names[task], start, following >> _TICK, ended, words))
+            k += 2
+        return out, k
 
     # -- reading
 

@@ -10,12 +10,14 @@ limits: for tests only.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scheduler_game.level.load import LoadedLevel, SolutionFile
 from scheduler_game.level.verdict import CodeErrorInfo, Verdict
+
+if TYPE_CHECKING:
+    from scheduler_game.sandbox.process import Listener
 
 
 @dataclass(frozen=True)
@@ -173,19 +175,19 @@ def check_level(
     attempt: Attempt,
     options: Options | None = None,
     *,
-    progress: Callable[[int, int], None] | None = None,
+    listen: Listener | None = None,
 ) -> Verdict:
     """Run the attempt on every variant (and random orders, if asked) in the sandbox's
     child process, and judge it. Every command that runs level or player code runs it
     this way: with the sandbox's limits, whatever the code does."""
-    return check_many(loaded, [(attempt, options)], progress=progress)[0]
+    return check_many(loaded, [(attempt, options)], listen=listen)[0]
 
 
 def check_many(
     loaded: LoadedLevel,
     attempts: list[tuple[Attempt, Options | None]],
     *,
-    progress: Callable[[int, int], None] | None = None,
+    listen: Listener | None = None,
 ) -> list[Verdict]:
     """Several attempts at one level, in one sandboxed child, one after the other, within
     one set of limits (as `validate` proves a level): a verdict for each."""
@@ -199,8 +201,21 @@ def check_many(
             verdicts.append(None)
         except ChoiceError as bad:
             verdicts.append(_verdict_of_error(loaded, bad.error))
-    results = iter(run_jobs(specs, progress=progress) if specs else [])
-    return [v if v is not None else Verdict.model_validate(next(results)) for v in verdicts]
+    results = iter(run_jobs(specs, listen=listen) if specs else [])
+    return [v if v is not None else _with_timelines(next(results)) for v in verdicts]
+
+
+def _with_timelines(data: dict[str, Any]) -> Verdict:
+    """The verdict, each streamed variant's timeline drawn from its absorbed trace."""
+    for variant in data["variants"]:
+        trace = variant.get("trace")
+        if trace is not None and not variant.get("timeline"):
+            variant["timeline"] = [
+                {"name": name, "max_wait": trace.limits[i], "segments": trace.segments(name)}
+                for i, name in enumerate(trace.names)
+            ]
+            variant["idle"] = list(trace.idle_spans)
+    return Verdict.model_validate(data, from_attributes=True)
 
 
 def check_level_in_process(

@@ -95,6 +95,9 @@ class VariantVerdict(_Data):
     notes: list[str] = Field(default_factory=list)
     timeline: list[TaskTimeline] = Field(default_factory=list)
     idle: list[tuple[int, int]] = Field(default_factory=list)
+    # The run's trace, when the sandbox streamed it (an engine TraceRecorder, decoded as
+    # it arrived): what the report and the screen draw. Never part of the JSON.
+    trace: Any = Field(default=None, exclude=True)
 
 
 class LosingOrder(_Data):

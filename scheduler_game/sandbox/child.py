@@ -6,6 +6,8 @@ limits on itself, runs each job with `execute`, and streams NDJSON lines to stdo
     {"event": "run", "job": j, "seed": s, "policy": p}      a run starts
     {"event": "variant", "job": j, "variant": {...}}        a variant was judged
     {"event": "progress", "job": j, "done": n, "total": m}
+    {"event": "trace", "job": j, "seed": s, "batch": {...} | null, "output": [[t, task, text]]}
+                                          what a run recorded since the last (see Streamer)
     {"event": "verdict", "job": j, "verdict": {...}}        a job is over: its verdict
                                                             without "variants", which
                                                             went as "variant" events
@@ -26,6 +28,8 @@ import os
 import resource
 import signal
 import sys
+import threading
+import time
 from typing import Any
 
 EXIT_MEMORY = 3
@@ -83,6 +87,56 @@ def budget_run(limits: dict[str, Any], faults: Any) -> None:
     faulthandler.dump_traceback_later(limits["run_wall_seconds"], file=faults)
 
 
+class Streamer:
+    """Sends a run's trace and output as it goes: a thread of its own wakes every
+    PERIOD seconds and sends what the run recorded since (`TraceRecorder.batch_since`:
+    the packed log, never decoded here), and the run's end sends the rest. The kernel's
+    loop does nothing more for it. A run in a C-level loop holds the interpreter, so
+    nothing is sent until it ends or is stopped: what was sent before stays good."""
+
+    PERIOD = 0.05
+
+    def __init__(self, send: Any) -> None:
+        from scheduler_game.engine.trace import TraceCursor
+
+        self._send = send
+        self._cursor_type = TraceCursor
+        self._lock = threading.Lock()
+        self._run: tuple[int, int, Any, Any, Any] | None = None  # job, seed, kernel, trace, at
+        self._output_sent = 0
+        self.job = 0
+        threading.Thread(target=self._tick, daemon=True, name="streamer").start()
+
+    def start(self, seed: int, kernel: Any, recorder: Any) -> None:
+        with self._lock:
+            self._flush()
+            self._run = (self.job, seed, kernel, recorder, self._cursor_type())
+            self._output_sent = 0
+
+    def end(self) -> None:
+        with self._lock:
+            self._flush()
+            self._run = None
+
+    def _tick(self) -> None:
+        while True:
+            time.sleep(self.PERIOD)
+            with self._lock:
+                self._flush()
+
+    def _flush(self) -> None:
+        if self._run is None:
+            return
+        job, seed, kernel, recorder, cursor = self._run
+        batch = recorder.batch_since(cursor)
+        lines = kernel.output[self._output_sent :]
+        if batch is None and not lines:
+            return
+        self._output_sent += len(lines)
+        output = [[line.tick, line.task, line.text] for line in lines]
+        self._send({"event": "trace", "job": job, "seed": seed, "batch": batch, "output": output})
+
+
 def main() -> int:
     _limit(resource.RLIMIT_CORE, 0)  # first: a crash must not leave gigabytes behind
     _die_with_parent()
@@ -90,9 +144,13 @@ def main() -> int:
     fault_fd = int(sys.argv[1]) if len(sys.argv) > 1 else 2
     faults = os.fdopen(fault_fd, "w", closefd=False)
 
+    sending = threading.Lock()  # the streamer's thread sends too
+
     def send(message: dict[str, Any]) -> None:
-        out.write(json.dumps(message, separators=(",", ":")).encode() + b"\n")
-        out.flush()
+        line = json.dumps(message, separators=(",", ":")).encode() + b"\n"
+        with sending:
+            out.write(line)
+            out.flush()
 
     # Import everything first (while the parent loads the level), and before the
     # limits: the file limit would stop imports later.
@@ -109,15 +167,17 @@ def main() -> int:
     faulthandler.register(signal.SIGXCPU, file=faults, all_threads=False, chain=True)
     set_limits(limits)
 
+    streamer = Streamer(send)
     try:
         for job, spec in enumerate(request["jobs"]):
+            streamer.job = job
 
             def forward(event: dict[str, Any], job: int = job) -> None:
                 if event["event"] == "run":
                     budget_run(limits, faults)
                 send({**event, "job": job})
 
-            verdict = execute(spec, forward)
+            verdict = execute(spec, forward, streamer)
             faulthandler.cancel_dump_traceback_later()
             del verdict["variants"]  # each went on its own already: never twice on the pipe
             send({"event": "verdict", "job": job, "verdict": verdict})

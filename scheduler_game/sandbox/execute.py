@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import CodeType
-from typing import Any
+from typing import Any, Protocol
 
 from scheduler_game.engine import (
     BadPick,
@@ -121,8 +121,20 @@ def _startup_error(
     )
 
 
+class Stream(Protocol):
+    """Who watches a run as it goes (the sandbox's child sends its trace in batches)."""
+
+    def start(self, seed: int, kernel: Kernel, recorder: TraceRecorder) -> None: ...
+
+    def end(self) -> None: ...
+
+
 def run_once(
-    spec: dict[str, Any], codes: list[CodeType], seed: int, policy: Policy
+    spec: dict[str, Any],
+    codes: list[CodeType],
+    seed: int,
+    policy: Policy,
+    stream: Stream | None = None,
 ) -> tuple[RunResult, TraceRecorder]:
     """One run from fresh module state: the level's code executed anew into new globals."""
     settings = spec["settings"]
@@ -138,6 +150,8 @@ def run_once(
         max_tasks=settings.get("max_tasks", 1_000),
         observers=[recorder],
     )
+    if stream is not None:
+        stream.start(seed, kernel, recorder)
     namespace = build_namespace(task_api(kernel))
     namespace[COUNTER] = kernel.count
     for name, shared in spec["shared"].items():
@@ -199,8 +213,10 @@ def variant_verdict(
     result: RunResult,
     recorder: TraceRecorder,
     goals: list[dict[str, Any]],
+    streamed: bool = False,
 ) -> dict[str, Any]:
-    keep_timeline = spec.get("timeline", True)
+    # A streamed run's trace and output went to the watcher already: not twice.
+    keep_timeline = spec.get("timeline", True) and not streamed
     return {
         "seed": seed,
         "passed": all(g["passed"] for g in goals),
@@ -224,7 +240,9 @@ def variant_verdict(
             }
             for t in result.tasks
         ],
-        "output": [{"tick": o.tick, "task": o.task, "text": o.text} for o in result.output],
+        "output": []
+        if streamed
+        else [{"tick": o.tick, "task": o.task, "text": o.text} for o in result.output],
         "waits": [{"task": w.task, "on": w.on, "held_by": w.held_by} for w in result.waits],
         "error": None,
         "policy": label,
@@ -273,13 +291,19 @@ def _error_variant(seed: int, error: dict[str, Any]) -> dict[str, Any]:
 Events = Callable[[dict[str, Any]], None]
 
 
-def execute(spec: dict[str, Any], events: Events | None = None) -> dict[str, Any]:
+def execute(
+    spec: dict[str, Any], events: Events | None = None, stream: Stream | None = None
+) -> dict[str, Any]:
     """Run and judge every variant (and `shuffle` random orders of each): the verdict.
 
     `events` hears the run as it goes: `{"event": "run", "seed", "policy"}` as each run
     starts, `{"event": "variant", "variant"}` as each variant is judged, and
     `{"event": "progress", "done", "total"}`. The sandbox's child forwards them, so that
     a run stopped by a limit still reports what finished before it.
+
+    `stream`, if given, watches each variant's FIFO run as it goes (when the spec asks
+    for a timeline), and then the variant carries neither its timeline nor its output:
+    the stream sent them.
     """
     emit = events or (lambda event: None)
     seeds = spec.get("seeds") or [0]
@@ -315,14 +339,17 @@ def execute(spec: dict[str, Any], events: Events | None = None) -> dict[str, Any
     for seed in seeds:
         policy, label = _policy(spec, None)
         emit({"event": "run", "seed": seed, "policy": label})
+        watch = stream if spec.get("timeline", True) else None
         try:
-            result, recorder = run_once(spec, codes, seed, policy)
+            result, recorder = run_once(spec, codes, seed, policy, watch)
         except Unusable as bad:
             return stop_with(seed, bad.error)
         except BadPick as bad:
             return stop_with(seed, error_info("--order", 1, 1, str(bad)))
+        if watch is not None:
+            watch.end()
         goals = judge(spec["goals"], result, recorder)
-        variant = variant_verdict(spec, seed, label, result, recorder, goals)
+        variant = variant_verdict(spec, seed, label, result, recorder, goals, watch is not None)
         verdict["variants"].append(variant)
         emit({"event": "variant", "variant": variant})
         done += 1

@@ -23,6 +23,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from scheduler_game.engine.trace import TraceRecorder
+
 EXIT_MEMORY = 3
 MAX_STDERR = 64 * 1024  # kept for an internal error's message, never parsed for frames
 MAX_FAULTS = 64 * 1024  # faulthandler's dumps
@@ -64,6 +66,31 @@ class _Job:
     variants: list[dict[str, Any]] = field(default_factory=list)
     running: dict[str, Any] | None = None  # the last run that started: seed, policy
     verdict: dict[str, Any] | None = None
+    # Each streamed run's trace, absorbed batch by batch, and its output, by seed.
+    traces: dict[int, TraceRecorder] = field(default_factory=dict)
+    outputs: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def absorb(self, message: dict[str, Any]) -> TraceRecorder:
+        seed = int(message["seed"])
+        trace = self.traces.setdefault(seed, TraceRecorder())
+        if message["batch"] is not None:
+            trace.absorb(message["batch"])
+        self.outputs.setdefault(seed, []).extend(
+            {"tick": int(t), "task": str(task), "text": str(text)}
+            for t, task, text in message["output"]
+        )
+        return trace
+
+    def judged(self, variant: dict[str, Any]) -> None:
+        """A variant's verdict: a streamed one gets its output and trace from the stream."""
+        seed = variant.get("seed")
+        trace = self.traces.get(seed) if isinstance(seed, int) else None
+        if trace is not None:
+            trace.end = int(variant["ticks"])
+            trace.outcome = variant.get("outcome")
+            variant["output"] = self.outputs.pop(seed, [])
+            variant["trace"] = trace
+        self.variants.append(variant)
 
 
 @dataclass
@@ -78,46 +105,64 @@ class _Child:
     timed_out: bool = False
     cpu_used: float = 0.0
 
-    def hear(self, line: bytes, progress: Callable[[int, int], None] | None) -> None:
+    def hear(self, line: bytes, listen: Listener | None) -> None:
+        trace = None
         try:
             message = json.loads(line)
             event = message["event"]
             job = self.jobs[message["job"]] if "job" in message else None
-        except (ValueError, KeyError, TypeError, IndexError):
+            if event == "died":
+                self.died = message
+            elif job is None:
+                raise ValueError("no job")
+            elif event == "run":
+                job.running = message
+            elif event == "trace":
+                trace = job.absorb(message)
+            elif event == "variant":
+                job.judged(message["variant"])
+            elif event == "verdict":
+                job.verdict = {**message["verdict"], "variants": job.variants}
+                job.running = None
+        except (ValueError, KeyError, TypeError, IndexError, AttributeError):
             self.garbage = bytes(line[:200])
             return
-        if event == "died":
-            self.died = message
-        elif job is None:
-            self.garbage = bytes(line[:200])
-        elif event == "run":
-            job.running = message
-        elif event == "variant":
-            job.variants.append(message["variant"])
-        elif event == "verdict":
-            job.verdict = {**message["verdict"], "variants": job.variants}
-            job.running = None
-        elif event == "progress" and progress is not None:
+        if listen is not None:
+            listen(message, trace)
+
+
+# Hears each message from the child as it comes, with the run's trace so far for a
+# "trace" message (decoded as it arrives: the parent's work overlaps the child's).
+Listener = Callable[[dict[str, Any], "TraceRecorder | None"], None]
+
+
+def progress_listener(progress: Callable[[int, int], None]) -> Listener:
+    """A listener that hears only progress."""
+
+    def listen(message: dict[str, Any], trace: TraceRecorder | None) -> None:
+        if message.get("event") == "progress":
             progress(int(message["done"]), int(message["total"]))
+
+    return listen
 
 
 def run_sandboxed(
     spec: dict[str, Any],
     limits: Limits | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    listen: Listener | None = None,
     command: list[str] | None = None,
 ) -> dict[str, Any]:
     """Run `execute(spec)` in a child process; the verdict as plain data, always.
 
     `command` replaces the child's command line (tests use it to stage deaths).
     """
-    return run_jobs([spec], limits, progress, command)[0]
+    return run_jobs([spec], limits, listen, command)[0]
 
 
 def run_jobs(
     specs: list[dict[str, Any]],
     limits: Limits | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    listen: Listener | None = None,
     command: list[str] | None = None,
 ) -> list[dict[str, Any]]:
     """Run several specs in one child, one after the other, within one set of limits:
@@ -130,7 +175,7 @@ def run_jobs(
         proc = start_child(command)
     child = _Child([_Job() for _ in specs])
     try:
-        _talk(proc, request, child, limits, started, progress)
+        _talk(proc, request, child, limits, started, listen)
     finally:
         child.cpu_used = _kill(proc)
     verdicts = []
@@ -150,7 +195,7 @@ def _talk(
     child: _Child,
     limits: Limits,
     started: float,
-    progress: Callable[[int, int], None] | None,
+    listen: Listener | None,
 ) -> None:
     assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
     try:
@@ -191,7 +236,7 @@ def _talk(
             buffer.extend(chunk)
             start = 0
             while (end := buffer.find(b"\n", start)) >= 0:
-                child.hear(bytes(buffer[start:end]), progress)
+                child.hear(bytes(buffer[start:end]), listen)
                 start = end + 1
             del buffer[:start]
             if len(buffer) > MAX_LINE:

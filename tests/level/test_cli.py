@@ -58,6 +58,13 @@ def test_starter_loses_with_a_drawn_timeline(home):
     assert "heartbeat waited" in r.stdout and "while cruncher ran" in r.stdout
     assert "cpu" in r.stdout and "# running" in r.stdout  # the timeline and its legend
     assert "Traceback" not in r.stdout + r.stderr
+    # The rows themselves, drawn from the trace the sandbox streamed: 3 ticks a column;
+    # the cruncher holds the CPU from tick 1 to 81 while the heartbeat starves.
+    rows = {line.split("|")[0].strip(): line.split("|")[1] for line in r.stdout.splitlines()
+            if "|" in line}  # fmt: skip
+    assert rows["cpu"] == "bbbbbbbbbbbbbbbbbbbbbbbbbbbaa_a_aa_a_aa_a_aa_a"
+    assert rows["a heartbeat"] == "#--!!!!!!!!!!!!!!!!!!!!!!!!##.#.##.#.##.#.##.#"
+    assert rows["b cruncher"].rstrip() == "#" * 27
 
 
 def test_reference_wins(home):

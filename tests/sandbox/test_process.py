@@ -5,7 +5,12 @@ from __future__ import annotations
 import sys
 import time
 
-from scheduler_game.sandbox.process import Limits, player_frame, run_sandboxed
+from scheduler_game.sandbox.process import (
+    Limits,
+    player_frame,
+    progress_listener,
+    run_sandboxed,
+)
 
 SPEC = {
     "level": "x",
@@ -42,7 +47,9 @@ def staged(script: str) -> list[str]:
 
 def test_a_good_run_streams_progress_and_a_verdict():
     seen = []
-    data = run_sandboxed(SPEC, progress=lambda done, total: seen.append((done, total)))
+    data = run_sandboxed(
+        SPEC, listen=progress_listener(lambda done, total: seen.append((done, total)))
+    )
     assert data["passed"] is True
     assert data["variants"][0]["output"][0]["text"] == "hi"
     assert seen == [(1, 1)]
