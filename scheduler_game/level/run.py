@@ -10,6 +10,7 @@ limits: for tests only.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -191,18 +192,68 @@ def check_many(
 ) -> list[Verdict]:
     """Several attempts at one level, in one sandboxed child, one after the other, within
     one set of limits (as `validate` proves a level): a verdict for each."""
-    from scheduler_game.sandbox.process import run_jobs
+    run = CheckRun(loaded, attempts, listen)
+    run.run()
+    verdicts = run.verdicts
+    assert verdicts is not None  # only a cancelled run has none
+    return verdicts
 
-    specs: list[dict[str, Any]] = []
-    verdicts: list[Verdict | None] = []
-    for attempt, options in attempts:
-        try:
-            specs.append(program_spec(loaded, attempt, options))
-            verdicts.append(None)
-        except ChoiceError as bad:
-            verdicts.append(_verdict_of_error(loaded, bad.error))
-    results = iter(run_jobs(specs, listen=listen) if specs else [])
-    return [v if v is not None else _with_timelines(next(results)) for v in verdicts]
+
+class CheckRun:
+    """A check of a level in the sandbox, that the screen runs in the background: what
+    it says arrives through `listen` (on the run's own thread), `cancel()` stops it at any
+    moment from any thread, and `verdicts` holds the result once it is done (None if it
+    was cancelled). The command line uses it too, through `check_level`."""
+
+    def __init__(
+        self,
+        loaded: LoadedLevel,
+        attempts: list[tuple[Attempt, Options | None]],
+        listen: Listener | None = None,
+    ) -> None:
+        from scheduler_game.sandbox.process import SandboxRun
+
+        self.loaded = loaded
+        self.verdicts: list[Verdict] | None = None
+        self._early: list[Verdict | None] = []  # an attempt unusable before it runs
+        specs: list[dict[str, Any]] = []
+        for attempt, options in attempts:
+            try:
+                specs.append(program_spec(loaded, attempt, options))
+                self._early.append(None)
+            except ChoiceError as bad:
+                self._early.append(_verdict_of_error(loaded, bad.error))
+        self._sandbox = SandboxRun(specs, listen=listen) if specs else None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> CheckRun:
+        """Run on a thread of its own; `wait()` joins it."""
+        self._thread = threading.Thread(target=self.run, daemon=True, name="check-run")
+        self._thread.start()
+        return self
+
+    def wait(self, timeout: float | None = None) -> list[Verdict] | None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return self.verdicts
+
+    def cancel(self) -> None:
+        if self._sandbox is not None:
+            self._sandbox.cancel()
+
+    def run(self) -> list[Verdict] | None:
+        """Run here, blocking: the verdicts, or None if the run was cancelled."""
+        ran: list[dict[str, Any]] = []
+        if self._sandbox is not None:
+            result = self._sandbox.run()
+            if result is None:
+                return None
+            ran = result
+        results = iter(ran)
+        self.verdicts = [
+            early if early is not None else _with_timelines(next(results)) for early in self._early
+        ]
+        return self.verdicts
 
 
 def _with_timelines(data: dict[str, Any]) -> Verdict:

@@ -166,27 +166,86 @@ def run_jobs(
     command: list[str] | None = None,
 ) -> list[dict[str, Any]]:
     """Run several specs in one child, one after the other, within one set of limits:
-    a verdict for each, always (`validate` proves a level this way)."""
-    limits = limits or Limits()
-    request = json.dumps({"jobs": specs, "limits": asdict(limits)}).encode()
-    started = time.monotonic()
-    proc = _take_warm_child() if command is None else None
-    if proc is None:
-        proc = start_child(command)
-    child = _Child([_Job() for _ in specs])
-    try:
-        _talk(proc, request, child, limits, started, listen)
-    finally:
-        child.cpu_used = _kill(proc)
-    verdicts = []
-    for spec, job in zip(specs, child.jobs, strict=True):
-        if job.verdict is not None and child.garbage is None:
-            verdicts.append(job.verdict)
-        elif any(v is None for v in verdicts) or (verdicts and verdicts[-1].get("stopped")):
-            verdicts.append(_not_run(spec, "an earlier check in the same sandbox was stopped"))
-        else:
-            verdicts.append(_death_verdict(spec, job, child, proc.returncode, limits))
+    a verdict for each, always (`validate` proves a level this way). Blocks; for a run
+    in the background that can be cancelled, use `SandboxRun`."""
+    verdicts = SandboxRun(specs, limits, listen, command).run()
+    assert verdicts is not None  # only a cancelled run has none
     return verdicts
+
+
+class SandboxRun:
+    """One sandboxed check: its child, what it said so far, and a way to stop it.
+
+    `run()` blocks until the verdicts; `start()` runs it on a thread of its own (the
+    screen's way: `listen` then hears each message on that thread) and `wait()` joins it.
+    `cancel()` may come from any thread at any moment: the child's whole process group is
+    killed at once, the reading ends, and `run()`/`wait()` give None.
+    """
+
+    def __init__(
+        self,
+        specs: list[dict[str, Any]],
+        limits: Limits | None = None,
+        listen: Listener | None = None,
+        command: list[str] | None = None,
+    ) -> None:
+        self.specs = specs
+        self.limits = limits or Limits()
+        self.listen = listen
+        self.command = command
+        self.cancelled = False
+        self.verdicts: list[dict[str, Any]] | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> SandboxRun:
+        self._thread = threading.Thread(target=self.run, daemon=True, name="sandbox-run")
+        self._thread.start()
+        return self
+
+    def wait(self, timeout: float | None = None) -> list[dict[str, Any]] | None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return self.verdicts
+
+    def cancel(self) -> None:
+        with self._lock:
+            self.cancelled = True
+            if self._proc is not None:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(self._proc.pid, signal.SIGKILL)
+
+    def run(self) -> list[dict[str, Any]] | None:
+        request = json.dumps({"jobs": self.specs, "limits": asdict(self.limits)}).encode()
+        started = time.monotonic()
+        with self._lock:
+            if self.cancelled:
+                return None
+            proc = _take_warm_child() if self.command is None else None
+            if proc is None:
+                proc = start_child(self.command)
+            self._proc = proc
+        child = _Child([_Job() for _ in self.specs])
+        try:
+            _talk(proc, request, child, self.limits, started, self.listen)
+        finally:
+            child.cpu_used = _kill(proc)
+        if self.cancelled:
+            return None
+        self.verdicts = self._verdicts(child, proc.returncode)
+        return self.verdicts
+
+    def _verdicts(self, child: _Child, returncode: int | None) -> list[dict[str, Any]]:
+        verdicts: list[dict[str, Any]] = []
+        for spec, job in zip(self.specs, child.jobs, strict=True):
+            if job.verdict is not None and child.garbage is None:
+                verdicts.append(job.verdict)
+            elif verdicts and verdicts[-1].get("stopped"):
+                verdicts.append(_not_run(spec, "an earlier check in the same sandbox was stopped"))
+            else:
+                verdicts.append(_death_verdict(spec, job, child, returncode, self.limits))
+        return verdicts
 
 
 def _talk(

@@ -1,0 +1,83 @@
+"""What the screen will feel: how fast a sandboxed run answers.
+
+    python3 benchmarks/run.py [--rounds N]
+
+- start to first slice: from starting a check of the-hog (the child pre-started, as the
+  game does while the player reads the level) to the first trace batch in the parent;
+- cancel: from `cancel()` on a running million-switch check to the child being gone and
+  the run's thread ended (goal: under 100 ms).
+Each is also given as a ratio against starting a bare `python -c pass` in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from scheduler_game.level.load import load_level
+from scheduler_game.level.run import Attempt, CheckRun, Options
+from scheduler_game.sandbox import process
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def bare_start() -> float:
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "pass"], check=True)
+    return time.perf_counter() - start
+
+
+def first_slice(level) -> float:
+    process.warm_up()
+    time.sleep(0.3)  # the spare child is ready, as while a player reads the brief
+    first = threading.Event()
+    start = time.perf_counter()
+    run = CheckRun(
+        level, [(Attempt(), Options())], lambda m, t: m["event"] == "trace" and first.set()
+    )
+    run.start()
+    first.wait(30)
+    took = time.perf_counter() - start
+    run.wait(60)
+    return took
+
+
+def cancel(level) -> float:
+    streaming = threading.Event()
+    run = CheckRun(
+        level,
+        [(Attempt(reference=True), Options())],
+        lambda m, t: m["event"] == "trace" and streaming.set(),
+    ).start()
+    streaming.wait(30)
+    start = time.perf_counter()
+    run.cancel()
+    run.wait(30)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=7)
+    args = parser.parse_args()
+    hog = load_level(ROOT / "levels" / "01-cooperative" / "the-hog.yaml")
+    million = load_level(ROOT / "benchmarks" / "levels" / "million.yaml")
+    bare = statistics.median(bare_start() for _ in range(args.rounds))
+    rows = {
+        "start to first slice (the-hog)": statistics.median(
+            first_slice(hog) for _ in range(args.rounds)
+        ),
+        "cancel a running check": statistics.median(cancel(million) for _ in range(args.rounds)),
+    }
+    print(f"bare interpreter start: {bare * 1000:.1f} ms")
+    for name, value in rows.items():
+        print(f"{name:32} {value * 1000:7.1f} ms  {value / bare:5.2f}x a bare start")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,61 @@
+"""A check in the background, as the screen runs one: events as they come, cancelled at
+any moment from another thread, nothing left behind, the next run clean."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from scheduler_game.level.load import load_level
+from scheduler_game.level.run import Attempt, CheckRun, Options, check_level
+
+ROOT = Path(__file__).resolve().parents[2]
+MILLION = load_level(ROOT / "benchmarks" / "levels" / "million.yaml")
+HOG = load_level(ROOT / "levels" / "01-cooperative" / "the-hog.yaml")
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except FileNotFoundError:
+        return False
+
+
+def test_a_run_is_cancelled_mid_stream_and_leaves_nothing(tmp_path):
+    streaming = threading.Event()
+    heard: list[str] = []
+
+    def listen(message, trace):
+        heard.append(message["event"])
+        if message["event"] == "trace":
+            streaming.set()
+
+    run = CheckRun(MILLION, [(Attempt(reference=True), Options())], listen).start()
+    assert streaming.wait(30), "no trace batch arrived"
+    child = run._sandbox._proc
+    assert child is not None and alive(child.pid)
+    threading.Thread(target=run.cancel).start()  # from another thread, as a key press
+    assert run.wait(10) is None
+    assert not alive(child.pid)
+    assert "verdict" not in heard
+    # The next run starts clean and judges as always.
+    verdict = check_level(HOG, Attempt(reference=True))
+    assert verdict.passed and verdict.variants[0].ticks == 94
+
+
+def test_a_run_in_the_background_gives_the_same_verdict():
+    background = CheckRun(HOG, [(Attempt(), Options())]).start().wait(60)
+    assert background is not None
+    (verdict,) = background
+    direct = check_level(HOG, Attempt())
+    assert verdict.model_dump() == direct.model_dump()
+    assert verdict.variants[0].trace is not None  # the screen draws from it
+
+
+def test_cancelling_before_it_starts_runs_nothing():
+    run = CheckRun(HOG, [(Attempt(), Options())])
+    run.cancel()
+    assert run.run() is None
+    assert run.verdicts is None
+    assert run._sandbox._proc is None  # no child was started
