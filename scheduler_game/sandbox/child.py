@@ -3,7 +3,8 @@
 It reads one request (JSON) from stdin: `{"jobs": [spec, ...], "limits": {...}}`, puts
 limits on itself, runs each job with `execute`, and streams NDJSON lines to stdout:
 
-    {"event": "run", "job": j, "seed": s, "policy": p}      a run starts
+    {"event": "run", "job": j, "seed": s, "policy": p,      a run starts, and the CPU
+     "cpu_limit": "run" | "check"}                          limit that may stop it
     {"event": "variant", "job": j, "variant": {...}}        a variant was judged
     {"event": "progress", "job": j, "done": n, "total": m}
     {"event": "trace", "job": j, "seed": s, "batch": {...} | null, "output": [[t, task, text]]}
@@ -78,13 +79,15 @@ def cpu_used() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def budget_run(limits: dict[str, Any], faults: Any) -> None:
-    """Give the run about to start its share of CPU and wall-clock time."""
+def budget_run(limits: dict[str, Any], faults: Any) -> str:
+    """Give the run about to start its share of CPU and wall-clock time: which limit will
+    stop it if any does, "run" (its own share) or "check" (what the check has left)."""
     total = int(limits["cpu_seconds"])
     share = int(cpu_used()) + int(limits["run_cpu_seconds"]) + 1
     _limit(resource.RLIMIT_CPU, min(share, total), total + 1)
     faulthandler.cancel_dump_traceback_later()
     faulthandler.dump_traceback_later(limits["run_wall_seconds"], file=faults)
+    return "run" if share < total else "check"
 
 
 class Streamer:
@@ -174,7 +177,7 @@ def main() -> int:
 
             def forward(event: dict[str, Any], job: int = job) -> None:
                 if event["event"] == "run":
-                    budget_run(limits, faults)
+                    event = {**event, "cpu_limit": budget_run(limits, faults)}
                 send({**event, "job": job})
 
             verdict = execute(spec, forward, streamer)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import selectors
 import signal
 import subprocess
@@ -24,8 +23,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from scheduler_game.engine.trace import TraceRecorder
+from scheduler_game.sandbox.deaths import death_verdict, not_run
 
-EXIT_MEMORY = 3
 MAX_STDERR = 64 * 1024  # kept for an internal error's message, never parsed for frames
 MAX_FAULTS = 64 * 1024  # faulthandler's dumps
 MAX_LINE = 128 * 1024 * 1024  # one NDJSON line from the child
@@ -60,7 +59,7 @@ def _child_env() -> dict[str, str]:
 
 
 @dataclass
-class _Job:
+class Job:
     """What the child has said so far about one job."""
 
     variants: list[dict[str, Any]] = field(default_factory=list)
@@ -94,10 +93,10 @@ class _Job:
 
 
 @dataclass
-class _Child:
+class Child:
     """What the parent has read from the child, as it read it."""
 
-    jobs: list[_Job]
+    jobs: list[Job]
     died: dict[str, Any] | None = None
     garbage: bytes | None = None
     stderr: bytearray = field(default_factory=bytearray)
@@ -226,7 +225,7 @@ class SandboxRun:
             if proc is None:
                 proc = start_child(self.command)
             self._proc = proc
-        child = _Child([_Job() for _ in self.specs])
+        child = Child([Job() for _ in self.specs])
         try:
             _talk(proc, request, child, self.limits, started, self.listen)
         finally:
@@ -236,22 +235,22 @@ class SandboxRun:
         self.verdicts = self._verdicts(child, proc.returncode)
         return self.verdicts
 
-    def _verdicts(self, child: _Child, returncode: int | None) -> list[dict[str, Any]]:
+    def _verdicts(self, child: Child, returncode: int | None) -> list[dict[str, Any]]:
         verdicts: list[dict[str, Any]] = []
         for spec, job in zip(self.specs, child.jobs, strict=True):
             if job.verdict is not None and child.garbage is None:
                 verdicts.append(job.verdict)
             elif verdicts and verdicts[-1].get("stopped"):
-                verdicts.append(_not_run(spec, "an earlier check in the same sandbox was stopped"))
+                verdicts.append(not_run(spec, "an earlier check in the same sandbox was stopped"))
             else:
-                verdicts.append(_death_verdict(spec, job, child, returncode, self.limits))
+                verdicts.append(death_verdict(spec, job, child, returncode, self.limits))
         return verdicts
 
 
 def _talk(
     proc: subprocess.Popen[bytes],
     request: bytes,
-    child: _Child,
+    child: Child,
     limits: Limits,
     started: float,
     listen: Listener | None,
@@ -379,131 +378,3 @@ def _kill(proc: subprocess.Popen[bytes]) -> float:
             with contextlib.suppress(OSError):
                 stream.close()
     return cpu
-
-
-def player_frame(dump: str, paths: set[str]) -> tuple[str, int, str] | None:
-    """Where the player's code was in a faulthandler dump: (path, line of the innermost
-    frame in level or player code, function of the outermost such frame: the task).
-    Only frames of the level's own code files count, matched whole."""
-    frames = [
-        (m["path"], int(m["line"]), m["name"])
-        for m in _FRAME.finditer(dump)  # faulthandler prints the most recent call first
-        if m["path"] in paths
-    ]
-    if not frames:
-        return None
-    return frames[0][0], frames[0][1], frames[-1][2]
-
-
-_FRAME = re.compile(
-    r'File "(?P<path>[^"\n]{1,4096})", line (?P<line>\d{1,9}) in (?P<name>\w{1,200})'
-)
-
-
-def _stopped_verdict(
-    spec: dict[str, Any], variants: list[dict[str, Any]], stopped: str, not_run: str
-) -> dict[str, Any]:
-    """The verdict of a job stopped before its end: the variants it has, in the level's
-    order, and a `not run` variant (saying `not_run`) for every other seed."""
-    seeds = spec.get("seeds") or [0]
-    judged = {v["seed"] for v in variants}
-    variants = variants + [
-        {"seed": seed, "passed": False, "outcome": None, "ticks": 0,
-         "notes": [f"not run: {not_run}"]}
-        for seed in seeds
-        if seed not in judged
-    ]  # fmt: skip
-    variants.sort(key=lambda v: seeds.index(v["seed"]))
-    return {
-        "level": spec["level"],
-        "title": spec.get("title", ""),
-        "passed": False,
-        "variants": variants,
-        "shuffled": spec.get("shuffle", 0),
-        "lines": spec.get("lines"),
-        "stopped": stopped,
-    }
-
-
-def _not_run(spec: dict[str, Any], why: str) -> dict[str, Any]:
-    return _stopped_verdict(spec, [], why, why)
-
-
-def _death_verdict(
-    spec: dict[str, Any],
-    job: _Job,
-    child: _Child,
-    returncode: int | None,
-    limits: Limits,
-) -> dict[str, Any]:
-    """The verdict of a job whose child stopped before its end: the variants it judged,
-    the run it was in, said plainly with the limit that stopped it, and those never run."""
-    from scheduler_game.level.judge import goal_label
-
-    paths = {s["path"] for s in spec["snippets"]}
-    frame = player_frame(child.faults.decode("utf-8", "replace"), paths)
-    where = f" at {frame[0]}:{frame[1]}" if frame else ""
-    running = job.running or {}
-    run = f"variant seed {running['seed']}" if "seed" in running else "the check"
-    if running.get("policy", "").startswith("shuffle"):
-        run += f" (random order {running['policy'].split()[-1]})"
-    outcome = "hung"
-    died = child.died or {}
-    if child.timed_out:
-        stopped = f"the check's limit of {limits.wall_seconds:.0f} s of real time"
-        note = (
-            f"{run} was stopped by {stopped}{where}: task code that never gives the CPU "
-            "back (or a computation too big to interrupt) would freeze a real cooperative "
-            "system"
-        )
-    elif returncode in (-signal.SIGXCPU, -signal.SIGKILL) or died.get("reason") == "cpu":
-        overall = child.cpu_used >= limits.cpu_seconds - 1
-        stopped = (
-            f"the check's limit of {limits.cpu_seconds} s of CPU for all its runs"
-            if overall
-            else f"the limit of {limits.run_cpu_seconds} s of CPU for one run"
-        )
-        note = (
-            f"{run} was stopped by {stopped} (last{where}): a computation too big for the "
-            "game's clock to interrupt, such as sum(range(10**13)) or 7 ** 10**9, or far "
-            "too much work for one level"
-        )
-    elif returncode == EXIT_MEMORY or died.get("reason") == "memory":
-        outcome = "crashed"
-        gib = limits.memory_bytes / 1024**3
-        stopped = f"the limit of {gib:.0f} GiB of memory"
-        note = f"{run}: the code{where} used more than {gib:.0f} GiB of memory: it was stopped"
-    elif child.garbage is not None:
-        outcome = "crashed"
-        stopped = "an unreadable answer from the sandbox"
-        note = f"the sandbox sent something unreadable: {child.garbage[:80]!r}"
-    elif returncode is not None and returncode < 0:
-        outcome = "crashed"
-        name = signal.Signals(-returncode).name if -returncode in signal.valid_signals() else ""
-        stopped = f"signal {-returncode} {name}".rstrip()
-        note = f"{run}: the sandbox was killed by {stopped}{where}"
-    else:
-        outcome = "crashed"
-        message = died.get("message") or f"exit code {returncode}"
-        stopped = "an internal error of the sandbox"
-        note = f"the sandbox stopped without a verdict ({message}){where}"
-    seeds = spec.get("seeds") or [0]
-    done = [v for v in job.variants if v.get("seed") in seeds]
-    seed = running.get("seed", seeds[len(done)] if len(done) < len(seeds) else seeds[0])
-    died_variant = {
-        "seed": seed,
-        "passed": False,
-        "outcome": outcome,
-        "ticks": 0,
-        "goals": [{"goal": goal_label(g), "passed": False, "detail": note} for g in spec["goals"]],
-        "hung": {"task": frame[2], "line": frame[1], "path": frame[0]}
-        if outcome == "hung" and frame
-        else None,
-        "notes": [note],
-    }
-    if running.get("policy", "").startswith("shuffle"):
-        died_variant["policy"] = running["policy"]
-    # The variants judged before, the one that was running (in place of its FIFO verdict
-    # if a random order of it was running), and those never reached.
-    variants = [v for v in done if v["seed"] != seed] + [died_variant]
-    return _stopped_verdict(spec, variants, stopped, f"the check was stopped by {stopped}")

@@ -5,12 +5,8 @@ from __future__ import annotations
 import sys
 import time
 
-from scheduler_game.sandbox.process import (
-    Limits,
-    player_frame,
-    progress_listener,
-    run_sandboxed,
-)
+from scheduler_game.sandbox.deaths import player_frame
+from scheduler_game.sandbox.process import Limits, progress_listener, run_sandboxed
 
 SPEC = {
     "level": "x",
