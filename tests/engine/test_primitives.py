@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scheduler_game.engine import BadPick, Kernel, Ordered, Shuffled, TraceRecorder, task_api
+from scheduler_game.engine import BadPick, Kernel, Ordered, Shuffled, task_api
 from tests.engine.conftest import lines, run_tasks, spans
 
 
@@ -398,15 +398,28 @@ async def beat():
     assert texts(result) == ["beat 5", "beat 11", "crunched 14", "beat 14"]
 
 
-def test_the_trace_of_a_run_is_recorded_for_every_task():
-    rec = TraceRecorder()
-    k = Kernel(observers=[rec])
-    api = task_api(k)
-    exec("async def a():\n    await pause()\n", api)
-    k.add_task("a", api["a"])
-    k.add_task("b", api["a"])
-    k.run()
-    assert rec.names == ["a", "a-2"] or rec.names == ["a", "b"]
+def test_the_trace_records_every_task_and_names_spawned_copies_worker_2_worker_3():
+    """Spawned copies of a task function are named `worker`, `worker-2`, `worker-3`, ...
+    (task-api.md), counting the level task of that function as the first."""
+    result, rec = run_tasks(
+        """
+        async def worker():
+            await pause()
+        async def main():
+            spawn(worker)
+            spawn(worker)
+        """,
+        "worker",
+        "main",
+    )
+    assert rec.names == ["worker", "main", "worker-2", "worker-3"]
+    assert [t.name for t in result.tasks] == rec.names
+    assert {name: spans(rec, name) for name in rec.names} == {
+        "worker": [(0, 1), (2, 3)],
+        "main": [(1, 2)],
+        "worker-2": [(3, 4), (5, 6)],
+        "worker-3": [(4, 5), (6, 7)],
+    }
 
 
 def test_an_observer_sees_every_event_it_overrides():
