@@ -9,37 +9,43 @@ tracebacks, notes, goal details) is data: it goes on screen through `_data` (or
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable
-
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from scheduler_game.level.verdict import TaskTimeline, VariantVerdict, Verdict
+from scheduler_game.level.verdict import VariantVerdict, Verdict
+from scheduler_game.timeline import (
+    GLYPHS,
+    IDLE,
+    PAST_END,
+    CellState,
+    Timeline,
+    cpu_glyph,
+    fit,
+    ruler,
+    task_letter,
+)
 from scheduler_game.visible import visible
 
-# What each tick of a task's row shows, and its priority when a column covers many ticks.
-SYMBOLS = {
-    "starving": "!",
-    "running": "#",
-    "ready": "-",
-    "blocked": "=",
-    "sleeping": ".",
-    "done": " ",
-    "absent": " ",
-}
+# The colours of the timeline's cells; the glyphs and the arithmetic are the model's
+# (scheduler_game/timeline.py), shared with the game's screen.
 STYLES = {
-    "starving": "bold red",
-    "running": "bold green",
-    "ready": "yellow",
-    "blocked": "magenta",
-    "sleeping": "blue",
-    "done": "",
-    "absent": "",
+    CellState.STARVING: "bold red",
+    CellState.RUNNING: "bold green",
+    CellState.READY: "yellow",
+    CellState.BLOCKED: "magenta",
+    CellState.SLEEPING: "blue",
+    CellState.DONE: "",
+    CellState.ABSENT: "",
 }
-PRIORITY = ["starving", "running", "ready", "blocked", "sleeping", "done", "absent"]
-LETTERS = "abcdefghijklmnopqrstuvwxyz"
+CPU_STYLES = {IDLE: "dim", PAST_END: ""}  # a task's letter is bold
+LEGEND = (
+    CellState.RUNNING,
+    CellState.READY,
+    CellState.STARVING,
+    CellState.BLOCKED,
+    CellState.SLEEPING,
+)
 MAX_ROWS = 24  # task rows drawn; the rest are summed up in a line
 
 
@@ -49,90 +55,34 @@ def _data(text: object, style: str = "", *, newlines: bool = False) -> Text:
     return Text(visible(str(text), newlines=newlines), style=style)
 
 
-def split_starving(timeline: TaskTimeline) -> Iterable[tuple[int, int, str]]:
-    """The segments, with the part of each ready-wait past the task's limit as 'starving'."""
-    for seg in timeline.segments:
-        if seg.state == "ready" and seg.end - seg.start > timeline.max_wait:
-            cut = seg.start + timeline.max_wait
-            if cut > seg.start:
-                yield seg.start, cut, "ready"
-            yield cut, seg.end, "starving"
-        else:
-            yield seg.start, seg.end, seg.state
-
-
-def columns(timeline: TaskTimeline, ticks: int, per: int, width: int) -> list[str]:
-    """The state each column shows: the highest-priority state of its ticks."""
-    best = [len(PRIORITY) - 1] * width
-    rank = {state: i for i, state in enumerate(PRIORITY)}
-    for start, end, state in split_starving(timeline):
-        r = rank.get(state, len(PRIORITY) - 1)
-        first, last = start // per, min(width - 1, (end - 1) // per)
-        for c in range(first, last + 1):
-            if r < best[c]:
-                best[c] = r
-    return [PRIORITY[r] for r in best]
-
-
-def cpu_row(variant: VariantVerdict, ticks: int, per: int, width: int) -> list[tuple[str, str]]:
-    """Who held the CPU in each column (the task that held it most), or idle."""
-    use: list[dict[int, int]] = [{} for _ in range(width)]
-    for i, tl in enumerate(variant.timeline):
-        for seg in tl.segments:
-            if seg.state != "running":
-                continue
-            for c in range(seg.start // per, min(width - 1, (seg.end - 1) // per) + 1):
-                lo, hi = max(seg.start, c * per), min(seg.end, (c + 1) * per)
-                if hi > lo:
-                    use[c][i] = use[c].get(i, 0) + hi - lo
-    row = []
-    for c in range(width):
-        if c * per >= ticks:
-            row.append((" ", ""))
-        elif use[c]:
-            who = max(use[c], key=lambda k: use[c][k])
-            row.append((LETTERS[who] if who < len(LETTERS) else "*", "bold"))
-        else:
-            row.append(("_", "dim"))
-    return row
-
-
 def draw_timeline(variant: VariantVerdict, max_width: int) -> list[Text]:
     ticks = max(variant.ticks, 1)
-    names = [visible(tl.name) for tl in variant.timeline]
+    model = Timeline.from_segments(variant.timeline, variant.idle, end=ticks)
+    names = [visible(name) for name in model.names]
     label_w = min(max((len(n) for n in names), default=4) + 2, 24)
-    room = max(10, max_width - label_w - 3)
-    per = max(1, math.ceil(ticks / room))
-    width = math.ceil(ticks / per)
+    per, width = fit(ticks, max(10, max_width - label_w - 3))
     lines: list[Text] = []
     scale = "1 column = 1 tick" if per == 1 else f"1 column = {per} ticks"
-    axis = [" "] * (width + 8)
-    step = 10 if width >= 10 else width
-    for c in range(0, width, step):
-        mark = str(c * per)
-        for k, ch in enumerate(mark):
-            if c + k < len(axis):
-                axis[c + k] = ch
-    lines.append(Text(" " * (label_w + 1) + "t " + "".join(axis).rstrip(), style="dim"))
+    axis = ruler(0, per, width, spill=8)
+    lines.append(Text(" " * (label_w + 1) + "t " + axis, style="dim"))
     row = Text("cpu".ljust(label_w) + "  |", style="dim")
-    for ch, style in cpu_row(variant, ticks, per, width):
-        row.append(ch, style=style)
+    for who in model.cpu_row(0, per, width):
+        row.append(cpu_glyph(who), style=CPU_STYLES.get(who, "bold"))
     lines.append(row)
-    for i, tl in enumerate(variant.timeline):
-        if i == MAX_ROWS and len(variant.timeline) > MAX_ROWS + 1:
-            more = len(variant.timeline) - MAX_ROWS
+    for i in range(len(model)):
+        if i == MAX_ROWS and len(model) > MAX_ROWS + 1:
+            more = len(model) - MAX_ROWS
             lines.append(Text(f"  ... and {more} more tasks (--json has them all)", style="dim"))
             break
-        letter = LETTERS[i] if i < len(LETTERS) else "*"
-        row = Text(f"{letter} {names[i][: label_w - 2]}".ljust(label_w) + " |")
-        for state in columns(tl, ticks, per, width):
-            row.append(SYMBOLS[state], style=STYLES[state])
+        row = Text(f"{task_letter(i)} {names[i][: label_w - 2]}".ljust(label_w) + " |")
+        for cell in model.row(i, 0, per, width):
+            row.append(GLYPHS[cell], style=STYLES[cell])
         lines.append(row)
     legend = Text("  ")
-    for state in ("running", "ready", "starving", "blocked", "sleeping"):
-        legend.append(SYMBOLS[state], style=STYLES[state])
-        legend.append(f" {state}  ")
-    legend.append("_ idle", style="dim")
+    for cell in LEGEND:
+        legend.append(GLYPHS[cell], style=STYLES[cell])
+        legend.append(f" {cell.word}  ")
+    legend.append(f"{cpu_glyph(IDLE)} idle", style="dim")
     lines.append(legend)
     lines.append(Text(f"  {scale}; the cpu row shows who held the CPU", style="dim"))
     return lines
