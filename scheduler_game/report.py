@@ -57,7 +57,10 @@ def _data(text: object, style: str = "", *, newlines: bool = False) -> Text:
 
 def draw_timeline(variant: VariantVerdict, max_width: int) -> list[Text]:
     ticks = max(variant.ticks, 1)
-    model = Timeline.from_segments(variant.timeline, variant.idle, end=ticks)
+    if variant.trace is not None:  # streamed by the sandbox: drawn from its marks
+        model = Timeline.from_trace(variant.trace, end=ticks)
+    else:
+        model = Timeline.from_segments(variant.timeline, variant.idle, end=ticks)
     names = [visible(name) for name in model.names]
     label_w = min(max((len(n) for n in names), default=4) + 2, 24)
     per, width = fit(ticks, max(10, max_width - label_w - 3))

@@ -40,6 +40,7 @@ from scheduler_game.engine.trace import (
     RUNNING,
     SLEEPING,
     STATE_NAMES,
+    TraceRecorder,
 )
 
 
@@ -239,6 +240,18 @@ class Timeline:
             marks=[marks_from_segments(t.segments, end) for t in tasks],
             end=end,
             idle=[(a, b) for a, b in idle],
+        )
+
+    @classmethod
+    def from_trace(cls, trace: TraceRecorder, *, end: int | None = None) -> Timeline:
+        """The timeline of an engine trace (a `TraceRecorder`, recorded here or absorbed
+        from the sandbox's stream): its marks as they are, no segment built."""
+        return cls(
+            names=list(trace.names),
+            limits=list(trace.limits),
+            marks=trace.marks,
+            end=trace.end if end is None else end,
+            idle=list(trace.idle_spans),
         )
 
     def __len__(self) -> int:

@@ -216,13 +216,24 @@ class TraceRecorder(Instrument):
             self._details.append({})
         if self._built == end:
             return
-        details = self.log_details
+        get_detail = self.log_details.get
         mask = (1 << (_TICK - 3)) - 1
-        mark = self._mark
+        all_marks, all_details, mark = self._marks, self._details, self._mark
         log = self.log
         for index in range(max(self._built, 0), end):
             event = log[index]
-            mark((event >> 3) & mask, event >> _TICK, event & 7, details.get(index))
+            i = (event >> 3) & mask
+            tick = event >> _TICK
+            state = event & 7
+            marks = all_marks[i]
+            last = marks[-1]
+            if last >> 3 != tick and last & 7 != state:  # `_mark`'s commonest case, inlined
+                marks.append(tick << 3 | state)
+                detail = get_detail(index)
+                if detail is not None:
+                    all_details[i][len(marks) - 1] = detail
+            else:
+                mark(i, tick, state, get_detail(index))
         self._built = end
 
     def _mark(self, i: int, tick: int, state: int, detail: Any) -> None:

@@ -74,6 +74,7 @@ class Job:
         trace = self.traces.setdefault(seed, TraceRecorder())
         if message["batch"] is not None:
             trace.absorb(message["batch"])
+            trace.marks  # noqa: B018  decoded now, while the child runs on: not at the end
         self.outputs.setdefault(seed, []).extend(
             {"tick": int(t), "task": str(task), "text": str(text)}
             for t, task, text in message["output"]
