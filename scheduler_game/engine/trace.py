@@ -107,6 +107,7 @@ class TraceCursor:
     names: int = 0
     idle: int = 0
     details: int = 0
+    lines: int = 0
 
 
 class TraceRecorder(Instrument):
@@ -135,6 +136,10 @@ class TraceRecorder(Instrument):
         self._marks: list[array[int]] = []
         self._details: list[dict[int, Any]] = []
         self._figs: list[_Counts] = []  # per task, its figures as the run goes
+        # log index of a slice's RUNNING entry -> (file, line) where the task gave the CPU
+        # up: kept by a LineRecorder (engine/lines.py), or absorbed from one's batches.
+        self.slice_lines: dict[int, tuple[str, int]] = {}
+        self._line_index: tuple[int, list[list[int]], list[list[tuple[str, int]]]] | None = None
 
     # -- hooks
 
@@ -264,6 +269,7 @@ class TraceRecorder(Instrument):
         names_end = len(self.names)
         idle_end = len(self.idle_spans)
         details = list(self.log_details.items())  # one C call: safe beside the run's thread
+        lines = list(self.slice_lines.items())
         if (log_end, names_end, idle_end) == (cursor.log, cursor.names, cursor.idle):
             return None
         batch = {
@@ -277,9 +283,14 @@ class TraceRecorder(Instrument):
                 if index < log_end
             ],
             "idle": self.idle_spans[cursor.idle : idle_end],
-        }
+            "lines": [
+                [index, path, line] for index, (path, line) in lines[cursor.lines :]
+                if index < log_end
+            ],
+        }  # fmt: skip
         cursor.log, cursor.names, cursor.idle = log_end, names_end, idle_end
         cursor.details += len(batch["details"])
+        cursor.lines += len(batch["lines"])
         return batch
 
     def absorb(self, batch: dict[str, Any]) -> None:
@@ -292,6 +303,8 @@ class TraceRecorder(Instrument):
         for index, detail in batch["details"]:
             self.log_details[int(index)] = None if detail is None else str(detail)
         self.idle_spans.extend((int(a), int(b)) for a, b in batch["idle"])
+        for index, path, line in batch.get("lines", ()):
+            self.slice_lines[int(index)] = (str(path), int(line))
 
     def slices_since(self, at: int, *, final: bool = False) -> tuple[list[SliceRecord], int]:
         """The slices recorded from log index `at` on, and where to read from next time.
@@ -327,6 +340,31 @@ class TraceRecorder(Instrument):
             out.append(SliceRecord(names[task], start, following >> _TICK, ended, words))
             k += 2
         return out, k
+
+    def line_at(self, task: int, tick: int) -> tuple[str, int] | None:
+        """Where task `task` was at `tick`: the file and line at which it last gave the
+        CPU up before `tick` (None before its first slice, or when lines were not kept).
+        What the screen highlights in each task's code, as The Deadlock Empire does."""
+        index = self._line_index
+        if index is None or index[0] != len(self.slice_lines):
+            index = self._index_lines()
+        ends, wheres = index[1][task], index[2][task]
+        k = bisect_right(ends, tick) - 1
+        return wheres[k] if k >= 0 else None
+
+    def _index_lines(self) -> tuple[int, list[list[int]], list[list[tuple[str, int]]]]:
+        mask = (1 << (_TICK - 3)) - 1
+        ends: list[list[int]] = [[] for _ in self.names]
+        wheres: list[list[tuple[str, int]]] = [[] for _ in self.names]
+        log = self.log
+        for k in sorted(self.slice_lines):
+            task = log[k] >> 3 & mask
+            following = log[k + 1] if k + 1 < len(log) else None
+            same = following is not None and following >> 3 & mask == task
+            ends[task].append(following >> _TICK if same else self.end)
+            wheres[task].append(self.slice_lines[k])
+        self._line_index = (len(self.slice_lines), ends, wheres)
+        return self._line_index
 
     # -- reading
 

@@ -35,7 +35,8 @@ class Attempt:
 class Options:
     shuffle: int = 0  # also run this many seeded random fair orders per variant
     policy: str | None = None  # run under another policy than the level's (fifo, preemptive)
-    timeline: bool = True  # keep the segments (the text report and the screen draw them)
+    timeline: bool = True  # stream the trace (the text report and the screen draw it)
+    where: bool = False  # also keep where each task gave the CPU up (the screen shows it)
 
 
 class ChoiceError(Exception):
@@ -143,6 +144,7 @@ def program_spec(
         "shuffle": options.shuffle,
         "lines": lines,
         "timeline": options.timeline,
+        "where": options.where,
     }
 
 

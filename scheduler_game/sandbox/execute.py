@@ -37,6 +37,7 @@ from scheduler_game.engine import (
     task_api,
 )
 from scheduler_game.engine.kernel import task_error
+from scheduler_game.engine.lines import LineRecorder
 from scheduler_game.engine.stable import AddressNames
 from scheduler_game.level.judge import goal_label, judge, order_goals
 from scheduler_game.sandbox.bindings import rebinding
@@ -138,7 +139,8 @@ def run_once(
 ) -> tuple[RunResult, TraceRecorder]:
     """One run from fresh module state: the level's code executed anew into new globals."""
     settings = spec["settings"]
-    recorder = TraceRecorder()
+    # The screen asks where each task is (`where`): a trace that keeps it, at a cost.
+    recorder = LineRecorder() if spec.get("where") else TraceRecorder()
     kernel = Kernel(
         max_ticks=settings["max_ticks"],
         starve_after=settings["starve_after"],

@@ -59,3 +59,22 @@ def test_cancelling_before_it_starts_runs_nothing():
     assert run.run() is None
     assert run.verdicts is None
     assert run._sandbox._proc is None  # no child was started
+
+
+def test_where_each_task_is_travels_with_the_trace():
+    verdict = check_level(HOG, Attempt(), Options(where=True))
+    trace = verdict.variants[0].trace
+    text = (ROOT / "levels" / "01-cooperative" / "the-hog.yaml").read_text().splitlines()
+    sleep_line = next(n for n, line in enumerate(text, 1) if "await sleep(5)" in line)
+    heartbeat, cruncher = trace.names.index("heartbeat"), trace.names.index("cruncher")
+    path = str(ROOT / "levels" / "01-cooperative" / "the-hog.yaml")
+    # The heartbeat beats at 0 and gives the CPU up at its sleep; the cruncher never
+    # gives it up until it ends, and an ended task is at no line.
+    assert trace.line_at(heartbeat, 0) is None  # before its first slice ended
+    assert trace.line_at(heartbeat, 1) == (path, sleep_line)
+    assert trace.line_at(heartbeat, 50) == (path, sleep_line)
+    assert trace.line_at(cruncher, 81) is None
+    assert verdict.lines == 4  # the lines of code the player wrote, untouched
+    # Without asking, no line is kept (a plain trace, the default hot path).
+    plain = check_level(HOG, Attempt()).variants[0].trace
+    assert plain.slice_lines == {} and plain.line_at(heartbeat, 50) is None
