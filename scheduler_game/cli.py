@@ -326,11 +326,11 @@ def _progress_printer(shuffle: int) -> Any:
 
 
 def _record(verdict: Any) -> None:
-    from scheduler_game.progress import Progress
+    from scheduler_game.progress import SaveStore
 
     ticks = max((v.ticks for v in verdict.variants), default=None)
     try:
-        Progress().record(verdict.level, verdict.passed, ticks, verdict.lines)
+        SaveStore().record(verdict.level, verdict.passed, ticks, verdict.lines)
     except OSError as err:  # save data is a comfort, never a reason to fail a check
         _say(f"note: progress not saved: {err}", err=True)
 
@@ -407,9 +407,9 @@ def cmd_new(args: argparse.Namespace) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     from scheduler_game.level.discover import level_dirs, level_files
     from scheduler_game.level.load import LevelErrors, load_level
-    from scheduler_game.progress import Progress
+    from scheduler_game.progress import SaveStore
 
-    progress = Progress().summary()
+    progress = SaveStore().summary()
     rows = []
     broken = []
     for f in level_files(level_dirs(args.levels)):

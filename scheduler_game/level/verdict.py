@@ -34,7 +34,7 @@ class GoalVerdict(_Data):
     detail: str = ""
 
 
-class TaskLine(_Data):
+class TaskSummary(_Data):
     name: str
     state: str
     cpu: int
@@ -83,7 +83,7 @@ class VariantVerdict(_Data):
     outcome: str | None
     ticks: int
     goals: list[GoalVerdict] = Field(default_factory=list)
-    tasks: list[TaskLine] = Field(default_factory=list)
+    tasks: list[TaskSummary] = Field(default_factory=list)
     output: list[OutputEntry] = Field(default_factory=list)
     waits: list[WaitEntry] = Field(default_factory=list)
     error: CodeErrorInfo | None = None

@@ -40,7 +40,9 @@ class LevelProgress:
     attempts: int
 
 
-class Progress:
+class SaveStore:
+    """The player's save data: every attempt at a level, and what they add up to."""
+
     def __init__(self, home: Path | None = None) -> None:
         self.home = home or data_home()
         self.path = self.home / "progress.sqlite3"

@@ -3,7 +3,7 @@
 GAME.md §2: a slice that runs more than `runaway_lines` lines without giving up the CPU
 has hung the machine. `sys.settrace` cannot be that guard (the code it traces can remove
 it, and outlast it with try/finally), so the count is compiled into the code itself:
-`instrument` inserts calls of the counter (`__lines__(N, LINE)`, the engine's
+`insert_line_counter` inserts calls of the counter (`__lines__(N, LINE)`, the engine's
 `Kernel.count`), which charge N statements to the running slice. The same count pays
 for the lines when a level sets `line_cost` (each charged line burns that many ticks),
 so there are two modes.
@@ -73,7 +73,7 @@ from scheduler_game.sandbox.rules import (
     too_complex_issue,
 )
 
-__all__ = ["CodeIssue", "CodeRefused", "compile_guarded", "instrument"]
+__all__ = ["CodeIssue", "CodeRefused", "compile_guarded", "insert_line_counter"]
 
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -197,7 +197,7 @@ def _at(node: ast.AST, anchor: ast.AST) -> ast.AST:
     return node
 
 
-class _Instrumenter(ast.NodeTransformer):
+class _CounterInserter(ast.NodeTransformer):
     def __init__(self, counter: str) -> None:
         self.counter = counter
 
@@ -257,7 +257,7 @@ class _Instrumenter(ast.NodeTransformer):
     visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = visit_comprehension_owner
 
 
-class _ExactInstrumenter(_Instrumenter):
+class _ExactCounterInserter(_CounterInserter):
     """The exact mode: a counter call at the start of every run of every statement list
     but the module's (see the module docstring)."""
 
@@ -313,15 +313,17 @@ class _ExactInstrumenter(_Instrumenter):
     visit_ExceptHandler = visit_match_case = visit_block
 
 
-def instrument(tree: ast.Module, counter: str = "__lines__", *, exact: bool = False) -> ast.Module:
+def insert_line_counter(
+    tree: ast.Module, counter: str = "__lines__", *, exact: bool = False
+) -> ast.Module:
     """Insert the runaway guard's counter calls into `tree` (in place; also returned).
     `exact`: charge each statement that runs, in its slice (for `line_cost` > 0).
 
     Line numbers of the player's own code are unchanged; the inserted calls carry the
     line of their loop or function, or of the first statement they charge.
     """
-    instrumenter = _ExactInstrumenter if exact else _Instrumenter
-    tree = instrumenter(counter).visit(tree)
+    inserter = _ExactCounterInserter if exact else _CounterInserter
+    tree = inserter(counter).visit(tree)
     return ast.fix_missing_locations(tree)
 
 
@@ -333,9 +335,9 @@ def compile_guarded(
     *,
     exact: bool = False,
 ) -> CodeType:
-    """Check, instrument and compile a snippet that starts at line `first_line` of
+    """Check, count lines in and compile a snippet that starts at line `first_line` of
     `filename`, so that tracebacks and runaway reports carry the file's own lines.
-    `exact`: the exact mode, for levels with a `line_cost` (see `instrument`).
+    `exact`: the exact mode, for levels with a `line_cost` (see `insert_line_counter`).
 
     Raises CodeRefused with every issue, at lines relative to the snippet (line 1 is
     its first line); the caller adds the snippet's place in its file.
@@ -343,9 +345,9 @@ def compile_guarded(
     tree = parse_checked(source, filename)
     offset = first_line - 1
     if offset:
-        ast.increment_lineno(tree, offset)  # before instrumenting: LINE is a file line
+        ast.increment_lineno(tree, offset)  # before counting: LINE is a file line
     try:
-        tree = instrument(tree, counter, exact=exact)
+        tree = insert_line_counter(tree, counter, exact=exact)
         # dont_inherit: this module's `from __future__ import annotations` is ours only.
         return compile(tree, filename, "exec", dont_inherit=True)
     except SyntaxError as err:  # found only when compiling, like `await` outside async def

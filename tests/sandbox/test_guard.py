@@ -17,7 +17,7 @@ from scheduler_game.sandbox.execute import COUNTER, compile_snippets, execute
 from scheduler_game.sandbox.guard import (
     CodeRefused,
     compile_guarded,
-    instrument,
+    insert_line_counter,
     statement_count,
 )
 
@@ -299,12 +299,12 @@ def test_tracebacks_keep_the_player_s_lines():
     assert crash_line(plain) == crash_line(guarded) == 4
 
 
-def test_instrumenting_moves_no_line_of_the_player_s_code():
+def test_inserting_the_counter_moves_no_line_of_the_player_s_code():
     before = ast.parse(BROKEN)
     positions = [
         (type(n).__name__, n.lineno, n.col_offset) for n in ast.walk(before) if hasattr(n, "lineno")
     ]
-    after = instrument(ast.parse(BROKEN))
+    after = insert_line_counter(ast.parse(BROKEN))
     kept = [
         (type(n).__name__, n.lineno, n.col_offset) for n in ast.walk(after) if hasattr(n, "lineno")
     ]
