@@ -50,7 +50,8 @@ def test_a_run_in_the_background_gives_the_same_verdict():
     (verdict,) = background
     direct = check_level(HOG, Attempt())
     assert verdict.model_dump() == direct.model_dump()
-    assert verdict.variants[0].trace is not None  # the screen draws from it
+    trace = verdict.variants[0].trace  # the screen draws from it
+    assert trace.names == ["heartbeat", "cruncher"] and trace.end == 137
 
 
 def test_cancelling_before_it_starts_runs_nothing():

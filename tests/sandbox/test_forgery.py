@@ -67,8 +67,17 @@ def test_the_starter_loses(tmp_path):
 def test_binding_a_name_the_level_stands_on_is_refused(tmp_path, extra, line, col, name):
     found = refusal(tmp_path, STARTER + extra)
     assert found[:2] == (line, col)
-    assert found[2].startswith(f"{name} is ")
-    assert "may not" in found[2]
+    what = WHAT[name]
+    verb = "define it" if extra.startswith(("def ", "async def ", "class ")) else "assign to it"
+    assert found[2] == f"{name} is {what}: your code may not {verb} (give yours another name)"
+
+
+WHAT = {
+    "heartbeat": "a task of the level, not one of yours",
+    "range": "a builtin that every task uses",
+    "len": "a builtin that every task uses",
+    **dict.fromkeys(("cpu", "sleep", "print", "now"), "part of the task API that every task uses"),
+}
 
 
 @pytest.mark.parametrize("name", ["print", "sleep", "heartbeat", "range"])
@@ -83,7 +92,9 @@ def test_global_declaration_of_a_protected_name_is_refused(tmp_path, name):
     """
     line, col, message = refusal(tmp_path, code)
     assert (line, col) == (3, 5)
-    assert message.startswith(f"{name} is ") and "declare it global" in message
+    assert message == (
+        f"{name} is {WHAT[name]}: your code may not declare it global (give yours another name)"
+    )
 
 
 def test_local_names_and_helpers_of_ones_own_are_fine(tmp_path):
@@ -311,7 +322,10 @@ def test_the_levels_own_helpers_cannot_be_replaced_but_its_state_is_shared(tmp_p
     verdict = check(tmp_path, "def allowed(n):\n    return True\ndef mine():\n    pass\n", level)
     error = verdict.variants[0].error
     assert error is not None and (error.line, error.col) == (1, 1)
-    assert error.message.startswith("allowed is a function of the level (setup)")
+    assert error.message == (
+        "allowed is a function of the level (setup): your code may not define it "
+        "(give yours another name)"
+    )
     # Plain values setup binds are state every task shares by design: the player may
     # change them, and the level's goals must be written knowing that.
     shared = check(tmp_path, "def mine():\n    global limit\n    limit = 10\n", level)
