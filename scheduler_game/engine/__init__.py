@@ -20,10 +20,12 @@ _PUBLIC = {
     "api": ("task_api",),
     "errors": ("BadPick", "Cancelled", "Halt", "QueueEmpty", "QueueFull", "Timeout"),
     "instrument": ("Instrument",),
-    "kernel": (
-        "OUTCOME_DEADLOCK", "OUTCOME_FINISHED", "OUTCOME_HUNG", "OUTCOME_TIMEOUT", "Kernel",
-        "OutputLine", "RunResult", "TaskError", "TaskFigures", "TaskHandle", "Wait",
+    "kernel": ("Kernel",),
+    "results": (
+        "OUTCOME_DEADLOCK", "OUTCOME_FINISHED", "OUTCOME_HUNG", "OUTCOME_TIMEOUT",
+        "OutputLine", "RunResult", "TaskError", "TaskFigures", "Wait",
     ),
+    "task": ("TaskHandle",),
     "policy": ("Fifo", "Ordered", "Policy", "Shuffled"),
     "trace": ("Segment", "TraceRecorder"),
 }  # fmt: skip

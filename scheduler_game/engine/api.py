@@ -15,9 +15,11 @@ from typing import Any
 
 from scheduler_game.engine import sync, traps
 from scheduler_game.engine.errors import Cancelled, QueueEmpty, QueueFull, Timeout
-from scheduler_game.engine.kernel import Kernel, TaskHandle, WaitFor
+from scheduler_game.engine.kernel import Kernel
 from scheduler_game.engine.names import TASK_API_NAMES
+from scheduler_game.engine.task import TaskHandle
 from scheduler_game.engine.traps import JOIN, PAUSE_TRAP, Trap
+from scheduler_game.engine.waitfor import WaitFor
 
 __all__ = ["TASK_API_NAMES", "task_api"]
 

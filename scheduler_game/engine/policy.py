@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from scheduler_game.engine.errors import BadPick
 
 if TYPE_CHECKING:
-    from scheduler_game.engine.kernel import Task
+    from scheduler_game.engine.task import Task
 
 
 class Policy:

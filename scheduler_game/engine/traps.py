@@ -8,6 +8,7 @@ A bare `yield` hands over None, which the kernel reads as `pause()`.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Generator
 from typing import Any
 
@@ -70,3 +71,21 @@ def sleep(ticks: int) -> Trap:
     if type(ticks) is not int or ticks < 0:
         raise ValueError(f"sleep() takes a whole number of ticks >= 0, not {ticks!r}")
     return Trap(SLEEP, None, ticks)
+
+
+def junk_message(value: Any) -> str:
+    """What a task that yielded `value`, which is not a trap, is told."""
+    if inspect.isgenerator(value) or inspect.iscoroutine(value):
+        return (
+            f"a task yielded {type(value).__name__} object {_short(value)}: to run a helper "
+            "coroutine, use `yield from helper()` (or `await helper()` in async def)"
+        )
+    return (
+        f"a task may only yield a trap (pause(), sleep(n), q.get(), ...) or nothing, "
+        f"not {_short(value)}"
+    )
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
