@@ -92,10 +92,10 @@ class TaskFigures:
     ready_wait: int
     longest_wait: int
     longest_wait_from: int  # the longest ready-wait ran from this tick ...
-    limit: int  # ... and the task starves past this many ticks of waiting (its max_wait)
+    max_wait: int  # ... and the task starves past this many ticks of waiting
     starved: bool
     starved_ticks: int
-    switches: int  # slices it ran (the JSON verdict's "switches" too)
+    slices: int  # how many slices it ran (the JSON verdict calls them "switches")
     finished_at: int | None
     result: Any = None
     error: TaskError | None = None

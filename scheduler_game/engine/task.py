@@ -89,11 +89,6 @@ class Task:
         self.error: TaskError | None = None
         self.exc_object: BaseException | None = None
 
-    @property
-    def limit(self) -> int:
-        """The old name of `max_wait`, read by the trace recorder until it moves on."""
-        return self.max_wait
-
 
 @dataclass(slots=True)
 class TaskConfig:

@@ -147,9 +147,9 @@ class TraceRecorder(Instrument):
         if task.id >= _MAX_TASKS:
             raise RuntimeError(f"the trace records {_MAX_TASKS} tasks at most")
         self.names.append(task.name)
-        self.limits.append(task.limit)
+        self.limits.append(task.max_wait)
         self.log.append(task.id << 3 | ABSENT)
-        self._figs.append(_Counts(task.limit))
+        self._figs.append(_Counts(task.max_wait))
 
     def task_ready(self, task: Task, tick: int) -> None:
         self.log.append(tick << _TICK | task.id << 3 | READY)
@@ -438,10 +438,10 @@ def figures(recorder: TraceRecorder) -> list[TaskFigures]:
             ready_wait=c.waited,
             longest_wait=c.longest,
             longest_wait_from=c.longest_from,
-            limit=c.limit,
+            max_wait=c.limit,
             starved=c.over > 0,
             starved_ticks=c.over,
-            switches=c.slices,
+            slices=c.slices,
             finished_at=c.finished,
         )
         for name, c in zip(r.names, r._figs, strict=True)

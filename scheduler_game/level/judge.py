@@ -147,8 +147,8 @@ def _no_starvation(value: bool, result: RunResult, trace: TraceRecorder | None) 
         return bool(starved), "some task starved" if starved else "no task starved"
     if not starved:
         return True, "no task waited longer than its limit"
-    worst = max(starved, key=lambda t: t.longest_wait - t.limit)
-    return False, _wait_detail(worst, trace) + f", over its limit of {worst.limit}"
+    worst = max(starved, key=lambda t: t.longest_wait - t.max_wait)
+    return False, _wait_detail(worst, trace) + f", over its limit of {worst.max_wait}"
 
 
 def _output(value: list[str], result: RunResult, trace: TraceRecorder | None) -> tuple[bool, str]:

@@ -235,8 +235,8 @@ def variant_verdict(
                 "starved": t.starved,
                 "finished_at": t.finished_at,
                 "longest_wait_from": t.longest_wait_from,
-                "max_wait": t.limit,
-                "switches": t.switches,
+                "max_wait": t.max_wait,
+                "switches": t.slices,
                 "error": str(t.error) if t.error else None,
                 "traceback": t.error.format() if t.error else None,
             }

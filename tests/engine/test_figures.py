@@ -90,10 +90,10 @@ def test_a_sleeper_woken_during_a_long_slice_waits_from_its_wake_tick():
         ready_wait=12 + 5,
         longest_wait=12,
         longest_wait_from=5,
-        limit=6,
+        max_wait=6,
         starved=True,
         starved_ticks=(12 - 6) + 0,
-        switches=4,
+        slices=4,
         finished_at=33,
     )
     assert cruncher == TaskFigures(
@@ -103,10 +103,10 @@ def test_a_sleeper_woken_during_a_long_slice_waits_from_its_wake_tick():
         ready_wait=1 + 1,
         longest_wait=1,
         longest_wait_from=0,
-        limit=10,
+        max_wait=10,
         starved=False,
         starved_ticks=0,
-        switches=4,
+        slices=4,
         finished_at=27,
     )
     assert_same_figures(result, recorder)
@@ -206,7 +206,7 @@ def test_a_deadlock_leaves_each_task_in_its_last_state():
 
     result, recorder = run_tasks(code, "alice", "bob", "nap", max_ticks=30)
     assert result.outcome == "timeout" and recorder.end == 30  # nap's timer is past the end
-    states = [(f.name, f.state, f.cpu, f.switches) for f in figures(recorder)]
+    states = [(f.name, f.state, f.cpu, f.slices) for f in figures(recorder)]
     assert states == [
         ("alice", "blocked", 2, 2),
         ("bob", "blocked", 2, 2),
@@ -342,10 +342,10 @@ def figures_from_log(recorder: TraceRecorder) -> list[TaskFigures]:
             ready_wait=waited[i],
             longest_wait=longest[i],
             longest_wait_from=longest_from[i],
-            limit=limits[i],
+            max_wait=limits[i],
             starved=starved[i],
             starved_ticks=over[i],
-            switches=slices[i],
+            slices=slices[i],
             finished_at=since[i] if state[i] == DONE else None,
         )
         for i in range(count)

@@ -146,7 +146,7 @@ def test_starve_after_is_the_default_limit():
         starve_after=10,
     )
     other = result.task("other")
-    assert other.longest_wait == 11 and other.starved and other.limit == 10
+    assert other.longest_wait == 11 and other.starved and other.max_wait == 10
 
 
 def test_tasks_readied_during_a_slice_join_the_queue_at_once():
