@@ -26,7 +26,7 @@ _PUBLIC = {
         "OutputLine", "RunResult", "TaskError", "TaskFigures", "Wait",
     ),
     "task": ("TaskHandle",),
-    "policy": ("Fifo", "Ordered", "Policy", "Shuffled"),
+    "policy": ("AskPlayer", "Fifo", "Ordered", "Policy", "Shuffled"),
     "trace": ("Segment", "TraceRecorder"),
 }  # fmt: skip
 _WHERE = {name: module for module, names in _PUBLIC.items() for name in names}
@@ -47,6 +47,7 @@ __all__ = [
     "OUTCOME_HUNG",
     "OUTCOME_TIMEOUT",
     "TASK_API_NAMES",
+    "AskPlayer",
     "BadPick",
     "Cancelled",
     "Fifo",

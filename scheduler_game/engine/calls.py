@@ -153,3 +153,11 @@ class TaskCalls:
         if deadline.entry is not None:
             self.timers.cancel(deadline.entry)
             deadline.entry = None
+
+    def name_objects(self: Kernel, namespace: dict[str, Any]) -> None:
+        """Name the shared objects after the globals that hold them, for reports."""
+        from scheduler_game.engine.sync import SyncObject
+
+        for key, value in namespace.items():
+            if isinstance(value, SyncObject) and value._name is None:
+                value._name = key

@@ -16,6 +16,7 @@ from scheduler_game.engine.results import (
     OUTCOME_DEADLOCK,
     OUTCOME_FINISHED,
     OUTCOME_HUNG,
+    OUTCOME_PICK,
     OUTCOME_TIMEOUT,
     RunResult,
     Wait,
@@ -38,7 +39,9 @@ class RunEnd:
         unfinished = [t for t in self.tasks if t.state not in DONE]
         waits: list[Wait] = []
         hung_line = None
-        if self.halted is not None:
+        if self.asked is not None:
+            outcome = OUTCOME_PICK
+        elif self.halted is not None:
             outcome = OUTCOME_HUNG if self.halted.reason == "hung" else OUTCOME_TIMEOUT
             hung_line = self.halted.line
             if outcome == OUTCOME_TIMEOUT:
@@ -50,7 +53,10 @@ class RunEnd:
         else:
             outcome = OUTCOME_DEADLOCK
             waits = [self._describe_wait(t) for t in unfinished if t.state == BLOCKED]
+        kept = len(self.output), len(self.notes)
         self._close_all(unfinished)
+        if outcome == OUTCOME_PICK:  # not an end, a pause: what closing said never happened
+            del self.output[kept[0] :], self.notes[kept[1] :]
         for hook in self._on.run_ended:
             hook(self.clock, outcome)
         return RunResult(
@@ -65,6 +71,7 @@ class RunEnd:
             hung_task=self.hung_task.name if self.hung_task and outcome == OUTCOME_HUNG else None,
             hung_line=hung_line if outcome == OUTCOME_HUNG else None,
             picks=self.picks,
+            asked=self.asked,
             dropped_output=self.dropped_output,
             notes=self.notes,
         )

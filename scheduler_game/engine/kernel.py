@@ -34,6 +34,7 @@ from scheduler_game.engine.calls import Stop, TaskCalls
 from scheduler_game.engine.ending import RunEnd
 from scheduler_game.engine.errors import Cancelled
 from scheduler_game.engine.instrument import Instrument, hooks
+from scheduler_game.engine.lines import innermost_line
 from scheduler_game.engine.policy import Fifo, Policy
 from scheduler_game.engine.preempt import Preemption
 from scheduler_game.engine.results import OutputLine, RunResult, TaskFigures, task_error
@@ -85,11 +86,11 @@ class Kernel(TaskCalls, Preemption, RunEnd):
 
     # Slots: the run loop and the counter touch these attributes millions of times.
     __slots__ = (
-        "_greenlet", "_kernel_glet", "_on", "addresses", "burned", "clock", "closing",
+        "_greenlet", "_kernel_glet", "_on", "addresses", "asked", "burned", "clock", "closing",
         "configs", "current", "dropped_output", "halted", "hung_task", "line_cost",
-        "lines_left", "max_line_length", "max_output_lines", "max_tasks", "max_ticks",
-        "names", "notes", "observers", "output", "picks", "policy", "quantum", "ready",
-        "rng", "runaway_lines", "starve_after", "tasks", "timers", "trace",
+        "lines_left", "max_line_length", "max_output_lines", "max_tasks", "max_ticks", "names",
+        "notes", "observers", "output", "picks", "policy", "quantum", "ready", "rng",
+        "runaway_lines", "starve_after", "tasks", "timers", "trace",
     )  # fmt: skip
 
     def __init__(
@@ -114,6 +115,7 @@ class Kernel(TaskCalls, Preemption, RunEnd):
         self.line_cost = line_cost
         self.runaway_lines = runaway_lines
         self.policy = policy or Fifo()
+        self.asked: list[tuple[str, tuple[str, int] | None]] | None = None  # see AskPlayer
         self.quantum = quantum
         self.max_tasks = max_tasks
         self.max_output_lines = max_output_lines
@@ -237,6 +239,8 @@ class Kernel(TaskCalls, Preemption, RunEnd):
             if start >= max_ticks:
                 break
             task = ready.popleft() if fifo or len(ready) == 1 else self._pick(ready)
+            if task is None:  # the player is to pick: stop here, to go on with one more
+                break
 
             task.state = RUNNING
             self.current = task
@@ -292,8 +296,11 @@ class Kernel(TaskCalls, Preemption, RunEnd):
                 self._wake_due(end)
         return self._finish()
 
-    def _pick(self, ready: deque[Task]) -> Task:
+    def _pick(self, ready: deque[Task]) -> Task | None:
         task = self.policy.pick(ready)
+        if task is None:  # each ready task, and the line it would go on from
+            self.asked = [(t.name, innermost_line(t)) for t in ready]
+            return None
         ready.remove(task)
         self.picks.append(task.name)
         return task
@@ -486,11 +493,3 @@ class Kernel(TaskCalls, Preemption, RunEnd):
     def _halt_in(self, task: Task) -> None:
         self.hung_task = task
         task.state = RUNNING
-
-    def name_objects(self, namespace: dict[str, Any]) -> None:
-        """Name the shared objects after the globals that hold them, for reports."""
-        from scheduler_game.engine.sync import SyncObject
-
-        for key, value in namespace.items():
-            if isinstance(value, SyncObject) and value._name is None:
-                value._name = key

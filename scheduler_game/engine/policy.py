@@ -1,9 +1,10 @@
 """Who picks the next task when more than one is ready.
 
 `Fifo` is asyncio's rule and the default. `Ordered` replays a player's picks (then FIFO
-when they run out). `Shuffled` picks at random, seeded, so that a solution that wins only
-under one lucky order is caught; the kernel records each pick so that a losing order can
-be replayed with `Ordered`. (The preemptive policy is FIFO plus a quantum: see Kernel.)
+when they run out); `AskPlayer` replays them and then stops the run to ask for the next.
+`Shuffled` picks at random, seeded, so that a solution that wins only under one lucky
+order is caught; the kernel records each pick so that a losing order can be replayed with
+`Ordered`. (The preemptive policy is FIFO plus a quantum: see Kernel.)
 """
 
 from __future__ import annotations
@@ -46,6 +47,17 @@ class Ordered(Policy):
                 return task
         names = ", ".join(t.name for t in ready)
         raise BadPick(f"pick {name!r} is not ready here; the ready tasks are: {names}")
+
+
+class AskPlayer(Ordered):
+    """The given picks, by task name; when they run out where more than one task is
+    ready, no pick: the run stops there (outcome `pick`), so the player can be asked, and
+    it goes on by running again with one more pick (runs are deterministic)."""
+
+    def pick(self, ready: deque[Task]) -> Task | None:  # type: ignore[override]
+        if not self.picks:
+            return None
+        return super().pick(ready)
 
 
 class Shuffled(Policy):

@@ -17,6 +17,7 @@ OUTCOME_FINISHED = "finished"
 OUTCOME_DEADLOCK = "deadlock"
 OUTCOME_TIMEOUT = "timeout"
 OUTCOME_HUNG = "hung"
+OUTCOME_PICK = "pick"  # stopped to ask the player who runs next (policy AskPlayer)
 
 MAX_MESSAGE = 2_000  # characters of an error message a player reads
 MAX_FRAMES = 40  # frames of a traceback: the innermost ones, where the error is
@@ -113,6 +114,8 @@ class RunResult:
     picks: list[str] = field(default_factory=list)  # the choices made where >1 was ready
     dropped_output: int = 0
     notes: list[str] = field(default_factory=list)
+    # outcome pick: each ready task, and the (file, line) it would go on from
+    asked: list[tuple[str, tuple[str, int] | None]] | None = None
 
     def task(self, name: str) -> TaskFigures:
         for t in self.tasks:

@@ -37,6 +37,7 @@ class Options:
     policy: str | None = None  # run under another policy than the level's (fifo, preemptive)
     timeline: bool = True  # stream the trace (the text report and the screen draw it)
     where: bool = False  # also keep where each task gave the CPU up (the screen shows it)
+    ask: bool = False  # when the picks run out where >1 task is ready, stop to ask (player)
 
 
 class ChoiceError(Exception):
@@ -145,6 +146,7 @@ def program_spec(
         "lines": lines,
         "timeline": options.timeline,
         "where": options.where,
+        "ask": options.ask,
     }
 
 

@@ -93,6 +93,9 @@ class VariantVerdict(_Data):
     hung: dict[str, Any] | None = None  # {"task", "line"} when the outcome is hung
     dropped_output: int = 0
     notes: list[str] = Field(default_factory=list)
+    # outcome "pick" (Options(ask=True)): the ready tasks, each with the file and line it
+    # would go on from: {"task", "path", "line"}. Run again with one more pick to go on.
+    asked: list[dict[str, Any]] | None = None
     timeline: list[TaskTimeline] = Field(default_factory=list)
     idle: list[tuple[int, int]] = Field(default_factory=list)
     # The run's trace, when the sandbox streamed it (an engine TraceRecorder, decoded as

@@ -25,6 +25,7 @@ from types import CodeType
 from typing import Any, Protocol
 
 from scheduler_game.engine import (
+    AskPlayer,
     BadPick,
     Fifo,
     Halt,
@@ -89,8 +90,8 @@ def compile_snippets(spec: dict[str, Any]) -> list[CodeType]:
 def _policy(spec: dict[str, Any], shuffle_seed: int | None) -> tuple[Policy, str]:
     if shuffle_seed is not None:
         return Shuffled(shuffle_seed), f"shuffle {shuffle_seed}"
-    if spec.get("order") is not None:
-        return Ordered(spec["order"]), "order"
+    if spec.get("order") is not None:  # the player's picks; `ask`: then stop to ask
+        return (AskPlayer if spec.get("ask") else Ordered)(spec["order"]), "order"
     return Fifo(), spec.get("policy", "fifo")
 
 
@@ -258,6 +259,12 @@ def variant_verdict(
         else None,
         "dropped_output": result.dropped_output,
         "notes": list(result.notes),
+        "asked": [
+            {"task": name, "path": where[0] if where else None, "line": where[1] if where else None}
+            for name, where in result.asked
+        ]
+        if result.asked is not None
+        else None,
         "timeline": [
             {
                 "name": name,

@@ -79,3 +79,39 @@ def test_where_each_task_is_travels_with_the_trace():
     # Without asking, no line is kept (a plain trace, the default hot path).
     plain = check_level(HOG, Attempt()).variants[0].trace
     assert plain.slice_lines == {} and plain.line_at(heartbeat, 50) is None
+
+
+LOCK_ORDER = ROOT / "tests" / "level" / "levels" / "lock-order.yaml"
+
+
+def test_a_player_level_stops_at_each_choice_and_goes_on_with_one_more_pick():
+    level = load_level(LOCK_ORDER)
+    text = LOCK_ORDER.read_text().splitlines()
+
+    def line(code: str) -> int:
+        return text.index(code) + 1
+
+    def asked(picks: list[str]) -> tuple[str | None, list[tuple[str, int]], int]:
+        variant = check_level(level, Attempt(order=picks), Options(ask=True)).variants[0]
+        where = [(a["task"], a["line"]) for a in variant.asked or []]
+        assert all(a["path"] == str(LOCK_ORDER) for a in variant.asked or [])
+        return variant.outcome, where, variant.ticks
+
+    # Nothing picked yet: both ready at tick 0, each at its def (not started).
+    assert asked([]) == (
+        "pick",
+        [("alice", line("      async def alice():")), ("bob", line("      def bob():"))],
+        0,
+    )
+    # One pick at a time, as the screen asks: alice takes the left lock and pauses.
+    assert asked(["alice"]) == (
+        "pick",
+        [("bob", line("      def bob():")), ("alice", line("          await pause()"))],
+        1,
+    )
+    # The level's order, then one more pick where it runs out, deadlocks them.
+    picks = [*level.level.solution_order, "alice"]
+    assert asked(picks[:-1])[0] == "pick"
+    final = check_level(level, Attempt(order=picks), Options(ask=True))
+    assert final.variants[0].outcome == "deadlock" and final.passed
+    assert final.variants[0].asked is None
