@@ -123,33 +123,45 @@ async def queue_asyncio() -> None:
 LOCK_TASKS, LOCK_ROUNDS = 100, 1_000
 
 
-def lock_engine(kernel: Kernel, api: dict[str, Any]) -> Callable[[], None]:
-    lock, pause = api["Lock"](), api["pause"]
+def _holding_engine(
+    kernel: Kernel, api: dict[str, Any], held_thing: Any, tasks: int, rounds: int
+) -> Callable[[], None]:
+    """`tasks` workers that each take `held_thing` (a lock, a semaphore) `rounds` times,
+    pausing while they hold it."""
+    pause = api["pause"]
     held = [0]
 
     async def worker(n: int) -> None:
         for _ in range(n):
-            async with lock:
+            async with held_thing:
                 held[0] += 1
                 await pause()
 
-    for i in range(LOCK_TASKS):
-        kernel.add_task(f"w{i}", worker, (LOCK_ROUNDS,))
-    return lambda: _expect(held[0], LOCK_TASKS * LOCK_ROUNDS)
+    for i in range(tasks):
+        kernel.add_task(f"w{i}", worker, (rounds,))
+    return lambda: _expect(held[0], tasks * rounds)
 
 
-async def lock_asyncio() -> None:
-    lock = asyncio.Lock()
+async def _holding_asyncio(held_thing: Any, tasks: int, rounds: int) -> None:
+    """The same on asyncio."""
     held = [0]
 
     async def worker(n: int) -> None:
         for _ in range(n):
-            async with lock:
+            async with held_thing:
                 held[0] += 1
                 await asyncio.sleep(0)
 
-    await asyncio.gather(*(worker(LOCK_ROUNDS) for _ in range(LOCK_TASKS)))
-    _expect(held[0], LOCK_TASKS * LOCK_ROUNDS)
+    await asyncio.gather(*(worker(rounds) for _ in range(tasks)))
+    _expect(held[0], tasks * rounds)
+
+
+def lock_engine(kernel: Kernel, api: dict[str, Any]) -> Callable[[], None]:
+    return _holding_engine(kernel, api, api["Lock"](), LOCK_TASKS, LOCK_ROUNDS)
+
+
+async def lock_asyncio() -> None:
+    await _holding_asyncio(asyncio.Lock(), LOCK_TASKS, LOCK_ROUNDS)
 
 
 EVENT_WAITERS, EVENT_ROUNDS = 1_000, 100
@@ -197,32 +209,11 @@ SEM_TASKS, SEM_PLACES, SEM_ROUNDS = 2_000, 1_000, 50  # about 1,000 holders at a
 
 
 def semaphore_engine(kernel: Kernel, api: dict[str, Any]) -> Callable[[], None]:
-    sem, pause = api["Semaphore"](SEM_PLACES), api["pause"]
-    held = [0]
-
-    async def worker(n: int) -> None:
-        for _ in range(n):
-            async with sem:
-                held[0] += 1
-                await pause()
-
-    for i in range(SEM_TASKS):
-        kernel.add_task(f"w{i}", worker, (SEM_ROUNDS,))
-    return lambda: _expect(held[0], SEM_TASKS * SEM_ROUNDS)
+    return _holding_engine(kernel, api, api["Semaphore"](SEM_PLACES), SEM_TASKS, SEM_ROUNDS)
 
 
 async def semaphore_asyncio() -> None:
-    sem = asyncio.Semaphore(SEM_PLACES)
-    held = [0]
-
-    async def worker(n: int) -> None:
-        for _ in range(n):
-            async with sem:
-                held[0] += 1
-                await asyncio.sleep(0)
-
-    await asyncio.gather(*(worker(SEM_ROUNDS) for _ in range(SEM_TASKS)))
-    _expect(held[0], SEM_TASKS * SEM_ROUNDS)
+    await _holding_asyncio(asyncio.Semaphore(SEM_PLACES), SEM_TASKS, SEM_ROUNDS)
 
 
 IN_TIME_TASKS, IN_TIME_EACH = 10, 10_000  # wait_for(pause(), far): a far deadline each
