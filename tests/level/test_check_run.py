@@ -94,7 +94,7 @@ def test_a_player_level_stops_at_each_choice_and_goes_on_with_one_more_pick():
     def asked(picks: list[str]) -> tuple[str | None, list[tuple[str, int]], int]:
         variant = check_level(level, Attempt(order=picks), Options(ask=True)).variants[0]
         where = [(a["task"], a["line"]) for a in variant.asked or []]
-        assert all(a["path"] == str(LOCK_ORDER) for a in variant.asked or [])
+        assert [a["path"] for a in variant.asked or []] == [str(LOCK_ORDER)] * len(where)
         return variant.outcome, where, variant.ticks
 
     # Nothing picked yet: both ready at tick 0, each at its def (not started).
@@ -111,7 +111,14 @@ def test_a_player_level_stops_at_each_choice_and_goes_on_with_one_more_pick():
     )
     # The level's order, then one more pick where it runs out, deadlocks them.
     picks = [*level.level.solution_order, "alice"]
-    assert asked(picks[:-1])[0] == "pick"
+    assert asked(picks[:-1]) == (
+        "pick",
+        [
+            ("alice", line("          await pause()")),
+            ("bob", line("          yield right.acquire()") + 1),
+        ],
+        4,
+    )
     final = check_level(level, Attempt(order=picks), Options(ask=True))
     assert final.variants[0].outcome == "deadlock" and final.passed
     assert final.variants[0].asked is None

@@ -4,6 +4,7 @@ before, and trusts the child's words only as far as the protocol goes."""
 from __future__ import annotations
 
 import copy
+import re
 import subprocess
 import sys
 import textwrap
@@ -30,7 +31,8 @@ def test_the_hash_seed_is_fixed_in_the_child():
         """
     )
     lines = {run_sandboxed(spec)["variants"][0]["output"][0]["text"] for _ in range(4)}
-    assert len(lines) == 1
+    # PYTHONHASHSEED=0: the order CPython 3.11 (64-bit) gives these strings with seed 0
+    assert lines == {"['banana', 'apple', 'cherry', 'elder', 'damson']"}
 
 
 def test_one_slow_variant_is_named_and_the_others_reported():
@@ -50,14 +52,20 @@ def test_one_slow_variant_is_named_and_the_others_reported():
     assert list(by_seed) == [1, 2, 5, 6]
     slow = 5
     assert by_seed[slow]["outcome"] == "hung"
-    assert "the limit of 1 s of CPU for one run" in by_seed[slow]["notes"][0]
-    assert f"variant seed {slow}" in by_seed[slow]["notes"][0]
+    assert by_seed[slow]["notes"] == [
+        f"variant seed {slow} was stopped by the limit of 1 s of CPU for one run (last at "
+        "w.py:4): a computation too big for the game's clock to interrupt, such as "
+        "sum(range(10**13)) or 7 ** 10**9, or far too much work for one level"
+    ]
     assert by_seed[slow]["hung"] == {"task": "worker", "line": 4, "path": "w.py"}
-    for seed, v in by_seed.items():
-        if seed in (1, 2):
-            assert v["passed"] and v["output"][0]["text"] == "done"
-        elif seed == 6:
-            assert v["outcome"] is None and v["notes"][0].startswith("not run:")
+    for seed in (1, 2):
+        v = by_seed[seed]
+        assert (v["passed"], v["outcome"], v["notes"]) == (True, "finished", [])
+        assert v["output"] == [{"tick": 0, "task": "worker", "text": "done"}]
+    assert (by_seed[6]["passed"], by_seed[6]["outcome"]) == (False, None)
+    assert by_seed[6]["notes"] == [
+        "not run: the check was stopped by the limit of 1 s of CPU for one run"
+    ]
     assert verdict["stopped"] == "the limit of 1 s of CPU for one run"
 
 
@@ -112,8 +120,8 @@ def test_a_huge_error_message_is_cut_in_the_child():
     v = verdict["variants"][0]
     assert v["outcome"] == "finished"
     error = v["tasks"][0]["error"]
-    assert error.startswith("ValueError: xxx") and error.endswith("(149998000 more characters)")
-    assert len(error) < 3000
+    # the first 2,000 characters of the message, and how many more there were
+    assert error == "ValueError: " + "x" * 2_000 + "... (149998000 more characters)"
 
 
 def test_several_jobs_share_one_child_and_a_stop_is_said_for_the_rest():
@@ -175,8 +183,20 @@ def test_validate_runs_setup_in_the_sandbox_cpu(tmp_path):
     proc = validate(tmp_path, "any(iter(int, 1))\n")
     assert time.monotonic() - start < 30
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert "the limit of 10 s of CPU for one run" in proc.stdout + proc.stderr
-    assert "Traceback" not in proc.stderr
+    assert proc.stdout == ""
+    # Where it was (` at FILE:LINE`) is read from the child's fault dump; setup's frame
+    # (`<module>`) is not found there today, so it says `(last)`: either is accepted.
+    before = (
+        f"{tmp_path / 'hostile.yaml'}: the reference solution does not win: variant seed 0: "
+        "output (1 lines): variant seed 0 was stopped by the limit of 10 s of CPU for one run "
+        "(last"
+    )
+    after = (
+        "): a computation too big for the game's clock to interrupt, such as "
+        "sum(range(10**13)) or 7 ** 10**9, or far too much work for one level\n"
+    )
+    pattern = re.escape(before) + "( at [^)]*)?" + re.escape(after)
+    assert re.fullmatch(pattern, proc.stderr), proc.stderr
 
 
 def test_validate_survives_a_crash_of_the_interpreter(tmp_path):

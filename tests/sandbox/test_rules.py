@@ -30,6 +30,18 @@ def only(source: str) -> CodeIssue:
 
 UNDERSCORE = "names starting with _ are not allowed"
 ATTRIBUTE_UNDERSCORE = "attributes starting with _ are not allowed"
+# The whole message after "`name`: ", for a name and for an attribute.
+NAME_WHY = (
+    f"{UNDERSCORE}: they are the doors into Python's internals and the sandbox's own "
+    "machinery (a bare _ is fine)"
+)
+ATTRIBUTE_WHY = (
+    f"{ATTRIBUTE_UNDERSCORE}: they are the doors into Python's internals, outside the sandbox"
+)
+FORMAT_WHY = (
+    'a format string can reach hidden attributes (like "{0.__class__}"); use an f-string '
+    'instead, like f"{x}"'
+)
 INSPECT = "is not allowed: it reaches the interpreter's frames and code, outside the sandbox"
 
 
@@ -54,19 +66,17 @@ def test_import_message_says_why():
 def test_dunder_import_is_refused_by_the_underscore_rule():
     issue = only("async def attacker():\n    __import__('os')\n")
     assert (issue.line, issue.col) == (2, 5)
-    assert issue.message.startswith(f"`__import__`: {UNDERSCORE}")
-    assert "(a bare _ is fine)" in issue.message
+    assert issue.message == f"`__import__`: {NAME_WHY}"
 
 
 def test_subclasses_walk_is_refused_at_every_dunder():
     found = issues("x = ().__class__.__base__.__subclasses__()\n")
     assert [(i.line, i.col) for i in found] == [(1, 8), (1, 18), (1, 27)]
-    assert [i.message.split(":")[0] for i in found] == [
-        "`.__class__`",
-        "`.__base__`",
-        "`.__subclasses__`",
+    assert [i.message for i in found] == [
+        f"`.__class__`: {ATTRIBUTE_WHY}",
+        f"`.__base__`: {ATTRIBUTE_WHY}",
+        f"`.__subclasses__`: {ATTRIBUTE_WHY}",
     ]
-    assert all(ATTRIBUTE_UNDERSCORE in i.message for i in found)
 
 
 def test_frame_walk_is_refused_at_every_step():
@@ -92,65 +102,75 @@ def test_every_introspection_attribute_is_refused(attr):
     assert only(f"y = x.{attr}\n") == CodeIssue(1, 7, f"`.{attr}` {INSPECT}")
 
 
+BY_STRING = (
+    "it reaches attributes by a string, past these checks: write obj.name, or keep the values "
+    "in a dict"
+)
+
+
 @pytest.mark.parametrize(
-    ("name", "words"),
+    ("name", "reason"),
     [
-        ("exec", "code made from text would slip past these checks"),
-        ("eval", "code made from text would slip past these checks"),
-        ("compile", "code made from text would slip past these checks"),
-        ("open", "task code cannot touch files"),
-        ("globals", "it hands out the machine's own namespaces"),
-        ("locals", "it hands out the machine's own namespaces"),
-        ("vars", "it hands out the machine's own namespaces"),
-        ("dir", "it hands out the machine's own namespaces"),
-        ("getattr", "it reaches attributes by a string"),
-        ("setattr", "it reaches attributes by a string"),
-        ("delattr", "it reaches attributes by a string"),
-        ("hasattr", "it reaches attributes by a string"),
-        ("type", "use isinstance(x, int)"),
-        ("breakpoint", "no debugger"),
-        ("input", "cannot ask the keyboard"),
-        ("help", "no interactive help"),
-        ("memoryview", "raw memory"),
-        ("id", "every run must be the same"),
-        ("super", "nothing to hand on"),
-        ("exit", "a task ends by returning"),
+        ("exec", "code made from text would slip past these checks: write the code itself"),
+        ("eval", "code made from text would slip past these checks: write the code itself"),
+        ("compile", "code made from text would slip past these checks: write the code itself"),
+        ("open", "task code cannot touch files: its world is the level (print() writes output)"),
+        ("globals", "it hands out the machine's own namespaces: use your variables by name"),
+        ("locals", "it hands out the machine's own namespaces: use your variables by name"),
+        ("vars", "it hands out the machine's own namespaces: use your variables by name"),
+        ("dir", "it hands out the machine's own namespaces: use your variables by name"),
+        ("getattr", BY_STRING),
+        ("setattr", BY_STRING),
+        ("delattr", BY_STRING),
+        ("hasattr", BY_STRING),
+        ("type", "it can build classes with hidden special methods: use isinstance(x, int)"),
+        ("breakpoint", "there is no debugger inside the sandbox: print() and the timeline are"),
+        ("input", "tasks run unattended and cannot ask the keyboard: use rand() for variety"),
+        ("help", "there is no interactive help inside the sandbox: see the task API in the game"),
+        ("memoryview", "raw memory is out of bounds for task code"),
+        ("id", "object ids change from run to run, and every run must be the same: use `is`"),
+        (
+            "super",
+            "classes in task code define no special methods, so there is nothing to hand on: "
+            "call the other class's method by its name",
+        ),
+        ("exit", "a task ends by returning (or raising), not by ending the program"),
     ],
 )
-def test_refused_builtins_are_named_with_a_reason(name, words):
+def test_refused_builtins_are_named_with_a_reason(name, reason):
     issue = only(f"async def attacker():\n    x = 1\n    return {name}('1')\n")
     assert (issue.line, issue.col) == (3, 12)
-    assert issue.message.startswith(f"`{name}` is not allowed: ")
-    assert words in issue.message
+    assert issue.message == f"`{name}` is not allowed: {reason}"
 
 
 def test_format_through_a_string_is_refused():
     issue = only('text = "{0.__class__}".format(x)\n')
     assert (issue.line, issue.col) == (1, 24)
-    assert issue.message.startswith("`.format()` is not allowed: a format string can reach")
-    assert "f-string" in issue.message
+    assert issue.message == f"`.format()` is not allowed: {FORMAT_WHY}"
 
 
 def test_format_map_is_refused():
-    assert only("s.format_map(d)\n").message.startswith("`.format_map()` is not allowed")
+    assert only("s.format_map(d)\n") == CodeIssue(
+        1, 3, f"`.format_map()` is not allowed: {FORMAT_WHY}"
+    )
 
 
 def test_a_def_named_with_underscore_is_refused_at_its_name():
     issue = only("def _x():\n    pass\n")
     assert (issue.line, issue.col) == (1, 5)
-    assert issue.message.startswith(f"`_x`: {UNDERSCORE}")
+    assert issue.message == f"`_x`: {NAME_WHY}"
 
 
 def test_an_argument_named_with_underscore_is_refused():
     issue = only("def f(a, _y=2):\n    return a\n")
     assert (issue.line, issue.col) == (1, 10)
-    assert issue.message.startswith(f"`_y`: {UNDERSCORE}")
+    assert issue.message == f"`_y`: {NAME_WHY}"
 
 
 def test_a_keyword_argument_with_underscore_is_refused():
     issue = only("x = 1\nprint(x, _z=1)\n")
     assert (issue.line, issue.col) == (2, 10)
-    assert issue.message.startswith(f"`_z`: {UNDERSCORE}")
+    assert issue.message == f"`_z`: {NAME_WHY}"
 
 
 def test_a_class_defining_init_is_told_about_special_methods():
@@ -162,14 +182,20 @@ def test_a_class_defining_init_is_told_about_special_methods():
         """
     )
     assert (issue.line, issue.col) == (2, 9)
-    assert issue.message.startswith("`__init__`: special methods are not allowed in task code")
-    assert "give the method a plain name" in issue.message
+    assert issue.message == (
+        "`__init__`: special methods are not allowed in task code: they hook into Python's "
+        "machinery, outside the sandbox; give the method a plain name and call it yourself "
+        "(for example `def setup(self, ...)` instead of `__init__`)"
+    )
 
 
 def test_class_keywords_are_refused():
     issue = only("class A(metaclass=M):\n    pass\n")
     assert (issue.line, issue.col) == (1, 9)
-    assert issue.message.startswith("class keywords (like metaclass=) are not allowed")
+    assert issue.message == (
+        "class keywords (like metaclass=) are not allowed: they hook into how Python builds "
+        "classes, outside the sandbox"
+    )
 
 
 @pytest.mark.parametrize(
@@ -187,7 +213,7 @@ def test_class_keywords_are_refused():
 def test_underscore_names_are_refused_wherever_they_bind(source, line, col, name):
     issue = only(source)
     assert (issue.line, issue.col) == (line, col)
-    assert issue.message.startswith(f"`{name}`: {UNDERSCORE}")
+    assert issue.message == f"`{name}`: {NAME_WHY}"
 
 
 def test_a_class_pattern_cannot_read_a_frame():
@@ -200,8 +226,7 @@ def test_syntax_errors_are_issues():
 
 
 def test_errors_python_finds_only_when_compiling_are_issues():
-    issue = only("x = 1\nawait x\n")
-    assert (issue.line, issue.message) == (2, "syntax error: 'await' outside function")
+    assert only("x = 1\nawait x\n") == CodeIssue(2, 1, "syntax error: 'await' outside function")
 
 
 def test_every_issue_is_reported_sorted():
@@ -212,7 +237,15 @@ def test_every_issue_is_reported_sorted():
             return eval(_a).__class__
         """
     )
-    assert [(i.line, i.col) for i in found] == [(1, 1), (2, 5), (2, 8), (3, 12), (3, 17), (3, 21)]
+    assert found == [
+        CodeIssue(1, 1, IMPORT_MESSAGE),
+        CodeIssue(2, 5, f"`_f`: {NAME_WHY}"),
+        CodeIssue(2, 8, f"`_a`: {NAME_WHY}"),
+        CodeIssue(3, 12, "`eval` is not allowed: code made from text would slip past these "
+                  "checks: write the code itself"),
+        CodeIssue(3, 17, f"`_a`: {NAME_WHY}"),
+        CodeIssue(3, 21, f"`.__class__`: {ATTRIBUTE_WHY}"),
+    ]  # fmt: skip
     assert found == sorted(found)
 
 
@@ -227,8 +260,12 @@ def test_check_code_takes_a_tree():
 def test_parse_checked_raises_with_every_issue():
     with pytest.raises(CodeRefused) as refused:
         parse_checked("import os\nopen('x')\n")
-    assert [i.line for i in refused.value.issues] == [1, 2]
-    assert str(refused.value).startswith("1:1: imports are not allowed")
+    assert refused.value.issues == [
+        CodeIssue(1, 1, IMPORT_MESSAGE),
+        CodeIssue(2, 1, "`open` is not allowed: task code cannot touch files: its world is the "
+                  "level (print() writes output)"),
+    ]  # fmt: skip
+    assert str(refused.value) == f"1:1: {IMPORT_MESSAGE} (and 1 more)"
 
 
 def test_null_bytes_are_an_issue_not_a_crash():
