@@ -77,8 +77,15 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--events",
         action="store_true",
-        help="print the run as it happens, one JSON object a line (slice, output, progress, "
-        "...), the last of type verdict holding the --json object",
+        help="print the run as it happens, one JSON object a line (run, slice, output, "
+        "variant, pick, progress), the last of type verdict holding the --json object",
+    )
+    check.add_argument(
+        "--ask",
+        action="store_true",
+        help="policy player: stop where the picks of --order run out and more than one "
+        "task is ready, and say who is (a line of type pick with --events; exit 1: run "
+        "again with one more pick). Without it the rest runs first come, first served",
     )
 
     validate = sub.add_parser("validate", parents=[common], help="prove level files")
@@ -153,19 +160,25 @@ def _console() -> Any:
 
 
 def cmd_menu(args: argparse.Namespace) -> int:
-    # Until the game screens land, the bare command shows the levels and how to play one.
-    print("Yield: a game about cooperative multitasking.\n")
-    code = cmd_list(argparse.Namespace(json=False, levels=args.levels))
-    print("\nPlay from the terminal: scheduler-game check LEVEL --solution my_tasks.py")
-    print("See a level won: scheduler-game check LEVEL --reference")
-    return code
+    from scheduler_game.ui.app import YieldApp
+
+    YieldApp(levels=args.levels).run()
+    return EXIT_WON
 
 
 def cmd_play(args: argparse.Namespace) -> int:
-    raise UsageError(
-        "scheduler-game play: the game screens are not built yet; "
-        f"use `scheduler-game check {args.level}` meanwhile"
-    )
+    from scheduler_game.level.load import LevelErrors, load_solution
+    from scheduler_game.ui.app import YieldApp
+
+    loaded = _load(_resolve(args.level, args.levels))  # unusable: PATH:LINE:COL, exit 2
+    solution = None
+    if args.solution:
+        try:
+            solution = load_solution(Path(args.solution))
+        except LevelErrors as bad:
+            raise UsageError("\n".join(e.format() for e in bad.errors)) from None
+    YieldApp(levels=args.levels, open_level=loaded, solution=solution).run()
+    return EXIT_WON
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -219,11 +232,13 @@ def _check(args: argparse.Namespace) -> int:
     order = None
     if args.order is not None:
         order = [p.strip() for p in args.order.split(",") if p.strip()]
+    # --ask on a player level: where the picks run out, stop and say who is ready.
+    ask = bool(args.ask) and _player_asks(loaded, args)
     attempt = Attempt(
         solution=solution,
         reference=args.reference,
         choices=_parse_choices(args.choose),
-        order=order,
+        order=[] if ask and order is None else order,  # no pick given: ask for the first
     )
     from scheduler_game.sandbox.process import progress_listener
 
@@ -235,7 +250,7 @@ def _check(args: argparse.Namespace) -> int:
     verdict = check_level(
         loaded,
         attempt,
-        Options(shuffle=args.shuffle, policy=args.policy, timeline=not args.json),
+        Options(shuffle=args.shuffle, policy=args.policy, timeline=not args.json, ask=ask),
         listen=listen,
     )
     code = verdict.exit_code()
@@ -258,6 +273,13 @@ def _check(args: argparse.Namespace) -> int:
     elif solution is not None or attempt.choices or order is not None:
         _record(verdict)
     return code
+
+
+def _player_asks(loaded: Any, args: argparse.Namespace) -> bool:
+    """The player is the scheduler: a `policy: player` level, not run under another
+    policy, and not the reference (its `solution_order` is replayed as `check` does)."""
+    policy = args.policy or loaded.level.settings.policy
+    return policy == "player" and not args.reference
 
 
 def _emit(event: dict[str, Any]) -> None:
@@ -305,6 +327,12 @@ def _event_printer() -> Any:
                         {"type": "slice", "seed": variant["seed"], "task": s.task,
                          "start": s.start, "end": s.end, "state": s.state, "detail": None}
                     )  # fmt: skip
+            if variant.get("asked") is not None:  # stopped to ask who runs next
+                _emit(
+                    {"type": "pick", "variant": variant["seed"], "tick": variant["ticks"],
+                     "ready": [{"task": a["task"], "line": a["line"]}
+                               for a in variant["asked"]]}
+                )  # fmt: skip
             _emit(
                 {"type": "variant", "seed": variant["seed"], "passed": variant["passed"],
                  "outcome": variant["outcome"], "ticks": variant["ticks"]}

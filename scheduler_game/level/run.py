@@ -29,6 +29,10 @@ class Attempt:
     reference: bool = False  # the level's solution, answer and solution_order
     choices: dict[str, str] = field(default_factory=dict)  # choose task -> label
     order: list[str] | None = None  # the player's picks (policy player, or any level)
+    # task name -> the player's code for that editable task (the game's editors): each
+    # runs as its own file, `<task>.py`, so a refusal or a traceback names the task's
+    # own line. A solution file, if given too, wins.
+    drafts: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,11 @@ class ChoiceError(Exception):
     def __init__(self, error: CodeErrorInfo) -> None:
         super().__init__(error.format())
         self.error = error
+
+
+def draft_path(task: str) -> str:
+    """The file name a draft of `task` runs under: what errors and lines name."""
+    return f"{task}.py"
 
 
 def _count_lines(source: str) -> int:
@@ -78,6 +87,12 @@ def program_spec(
                 solution_at = add(sol.source, sol.path, 1, 0, "your solution", player=True)
                 lines = _count_lines(sol.source)
             needs.append((task.name, solution_at))
+            continue
+        if task.editable and task.name in attempt.drafts and not attempt.reference:
+            source = attempt.drafts[task.name]
+            lines = (lines or 0) + _count_lines(source)
+            index = add(source, draft_path(task.name), 1, 0, f"task {task.name}", player=True)
+            needs.append((task.name, index))
             continue
         if task.editable:
             block = loaded.block(

@@ -1,0 +1,77 @@
+"""Help (F1): the keys, and the task API reference rendered in the app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Markdown
+
+PACKAGE = Path(__file__).resolve().parents[2]
+
+KEYS = """\
+# Keys
+
+Everywhere: **ctrl+q** quit, **F1** this help, **ctrl+p** the command palette
+(themes, reset a task's code, ...), **tab** / **shift+tab** move between parts.
+
+## Level select
+
+**↑ ↓** choose, **Enter** play, **n** the next unsolved level, **F5** reload the levels.
+
+## A level
+
+| key | what it does |
+|---|---|
+| **ctrl+r** | run your code (also while you type in the editor) |
+| **escape** | stop a run that is going on; leave the level when none is |
+| **F2** | show the last verdict again |
+| **F3** | what if it were preemptive? your code under a preemptive scheduler, both timelines |
+| **F4** | the next hint |
+| **ctrl+t** | move to the timeline |
+
+## The timeline
+
+| key | what it does |
+|---|---|
+| **← →** | move the cursor one cell (**shift** for ten) |
+| **Home End** | first and last tick |
+| **+ −** | zoom in and out; **0** fits the whole run |
+| **n** / **b** | step to the next slice / back to the previous one |
+| **space** | play the run slice by slice, or pause it; **<** **>** slower / faster |
+| **r** | replay from tick 0 |
+| **g** | go to a tick |
+| **v** | the next variant of the level |
+
+At the cursor, the line under the timeline says what every task is doing, and each task's
+tab shows the line of code it is at.
+
+Glyphs: `#` running, `-` ready, `!` starving (ready for longer than it may wait),
+`=` blocked, `.` sleeping, blank done. The CPU row shows who held the CPU (`_` idle).
+"""
+
+
+def task_api_markdown() -> str:
+    for candidate in (PACKAGE / "docs" / "task-api.md", PACKAGE.parent / "docs" / "task-api.md"):
+        if candidate.is_file():
+            return candidate.read_text(encoding="utf-8")
+    return "# The task API\n\nThe reference (docs/task-api.md) is not installed with this copy."
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,f1,q", "dismiss(None)", "Close help")]
+
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll {
+        width: 95%; height: 95%; border: thick $primary; background: $surface; padding: 0 1;
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Markdown(KEYS + "\n\n" + task_api_markdown())
+        yield Footer()

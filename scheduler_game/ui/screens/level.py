@@ -1,0 +1,452 @@
+"""The level screen: the brief, a tab per task, the goals, figures and output, and the
+timeline; running, stepping, picking and judging."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import (
+    Footer,
+    Header,
+    Markdown,
+    RadioSet,
+    Static,
+    TabbedContent,
+    TabPane,
+    TextArea,
+)
+
+from scheduler_game.level.load import LoadedLevel
+from scheduler_game.level.run import CheckRun, draft_path
+from scheduler_game.level.verdict import CodeErrorInfo, VariantVerdict, Verdict
+from scheduler_game.timeline import Timeline, task_letter
+from scheduler_game.ui.messages import RunEnded, RunGrew
+from scheduler_game.ui.screens.pick import PickScreen, Ready
+from scheduler_game.ui.screens.stepping import Stepping
+from scheduler_game.ui.screens.verdict import ShowWhere, VerdictScreen
+from scheduler_game.ui.session import Drafts, LevelSession, shown_variant, timeline_of
+from scheduler_game.ui.widgets.figures import FiguresTable
+from scheduler_game.ui.widgets.goals import GoalsView
+from scheduler_game.ui.widgets.output import OutputLog
+from scheduler_game.ui.widgets.taskcode import TaskCode
+from scheduler_game.ui.widgets.timeline import TimelineView
+from scheduler_game.visible import visible
+
+_TIMELINE_KEYS = {"step", "replay", "play", "goto", "variant", "speed"}
+
+
+class LevelScreen(Stepping, Screen[None]):
+    BINDINGS = [
+        Binding("ctrl+r", "run", "Run", priority=True),
+        Binding("escape", "stop", "Back"),
+        Binding("ctrl+e", "edit", "Edit"),
+        Binding("ctrl+t", "focus_timeline", "Timeline"),
+        Binding("f2", "verdict", "Verdict"),
+        Binding("f3", "compare", "Preemptive?"),
+        Binding("f4", "hint", "Hint"),
+        Binding("n", "step(1)", "Step"),
+        Binding("b", "step(-1)", "Step back"),
+        Binding("space", "play", "Play"),
+        Binding("r", "replay", "Replay", show=False),
+        Binding("g", "goto", "Go to tick", show=False),
+        Binding("v", "variant", "Variant", show=False),
+        Binding("less_than_sign", "speed(-1)", "Slower", show=False),
+        Binding("greater_than_sign", "speed(1)", "Faster", show=False),
+    ]
+
+    DEFAULT_CSS = """
+    LevelScreen #tabs { height: 1fr; }
+    LevelScreen #brief-scroll { padding: 0 1; }
+    LevelScreen #hints { color: $warning; padding: 0 1; }
+    LevelScreen .timeline-label { height: 1; background: $panel; color: $text; padding: 0 1; }
+    LevelScreen #status { height: auto; max-height: 3; padding: 0 1; color: $text; }
+    LevelScreen #status.-error { color: $error; }
+    LevelScreen #compare, LevelScreen #compare-label { display: none; }
+    LevelScreen.-comparing #compare, LevelScreen.-comparing #compare-label { display: block; }
+    """
+
+    def __init__(self, loaded: LoadedLevel, drafts: Drafts) -> None:
+        super().__init__()
+        self.session = LevelSession(loaded, drafts)
+        self.level = loaded.level
+        self.run: CheckRun | None = None
+        self.compare_run: CheckRun | None = None
+        self.verdict: Verdict | None = None
+        self.variant = 0
+        self.timeline: Timeline | None = None
+        self.trace: object | None = None
+        self.starts: list[int] | None = None
+        self.hints_shown = 0
+        self.speed = 2
+        self.player: Timer | None = None
+
+    # -- building the screen
+
+    def compose(self) -> ComposeResult:
+        level = self.level
+        yield Header()
+        with TabbedContent(id="tabs"):
+            with TabPane("Brief", id="tab-brief"), VerticalScroll(id="brief-scroll"):
+                yield Markdown(level.brief, id="brief")
+                yield Static(id="hints")
+            for task in level.tasks:
+                title = f"{task.name} ✎" if task.editable else task.name
+                if task.choose:
+                    title = f"{task.name} ?"
+                with TabPane(visible(title), id=f"tab-task-{task.name}"):
+                    source = self.session.draft(task.name) if task.editable else task.code or ""
+                    choice = self.session.choice(task.name) if task.choose else None
+                    yield TaskCode(task, source, choice)
+            with TabPane("Goals", id="tab-goals"), VerticalScroll():
+                yield GoalsView(id="goals")
+            with TabPane("Figures", id="tab-figures"):
+                yield FiguresTable(id="figures")
+            with TabPane("Output", id="tab-output"):
+                yield OutputLog(id="output")
+        yield Static(classes="timeline-label", id="compare-label")
+        yield TimelineView(id="compare")
+        yield Static(classes="timeline-label", id="timeline-label")
+        yield TimelineView(id="timeline")
+        yield Static(id="status")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.title = "Yield"
+        self.sub_title = f"{self.level.chapter} · {self.level.title}"
+        self._warm_up()
+        self.query_one(GoalsView).show_level(self.level)
+        self.query_one(OutputLog).set_entries([])
+        self._label()
+        policy = self.level.settings.policy
+        if policy == "player":
+            self._say("You are the scheduler: run (ctrl+r), and pick who runs at every choice.")
+        else:
+            self._say("Read the brief, write your code in the ✎ tab, and run it with ctrl+r.")
+        editable = [t for t in self.level.tasks if t.editable or t.choose]
+        if editable:
+            self.query_one(TabbedContent).active = f"tab-task-{editable[0].name}"
+            self.query_one(TabbedContent).active = "tab-brief"
+
+    def _warm_up(self) -> None:
+        """Start the next run's sandbox child now, while the player reads or types: a
+        run then answers in the time of the run, not of an interpreter's start."""
+        from scheduler_game.sandbox.process import warm_up
+
+        self.run_worker(warm_up, thread=True, group="warm-up")
+
+    def on_unmount(self) -> None:
+        for run in (self.run, self.compare_run):
+            if run is not None:
+                run.cancel()
+
+    def _say(self, text: str | Text, error: bool = False) -> None:
+        status = self.query_one("#status", Static)
+        status.set_class(error, "-error")
+        status.update(text if isinstance(text, Text) else Text(text))
+
+    def _label(self) -> None:
+        view = self.query_one("#timeline", TimelineView)
+        parts = ["Timeline"]
+        if self.verdict is not None and len(self.verdict.variants) > 1:
+            v = self.verdict.variants[self.variant]
+            parts.append(f"variant {self.variant + 1}/{len(self.verdict.variants)} (seed {v.seed})")
+        if self.timeline is not None:
+            parts.append(f"{self.timeline.end} ticks")
+            parts.append(f"{view.per} tick{'s' if view.per > 1 else ''}/cell")
+            if view.reveal < self.timeline.end:
+                parts.append(f"replay to tick {view.reveal}")
+        self.query_one("#timeline-label", Static).update(" · ".join(parts))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in _TIMELINE_KEYS:
+            return isinstance(self.focused, TimelineView) and self.timeline is not None
+        if action == "verdict":
+            return self.verdict is not None
+        if action == "focus_timeline":
+            return not isinstance(self.focused, TimelineView)
+        if action == "edit":
+            return not isinstance(self.focused, TextArea | RadioSet)
+        if action == "hint":
+            return bool(self.level.hints)
+        return True
+
+    # -- the player's code
+
+    @on(TaskCode.DraftChanged)
+    def _draft(self, event: TaskCode.DraftChanged) -> None:
+        self.session.set_draft(event.task, event.source)
+
+    @on(TaskCode.ChoiceChanged)
+    def _choice(self, event: TaskCode.ChoiceChanged) -> None:
+        self.session.set_choice(event.task, event.label)
+
+    def reset_code(self, task: str) -> None:
+        """Back to the starter code; the editor's undo (ctrl+z) brings the draft back."""
+        code = self.query_one(f"#code-{task}", TaskCode)
+        code.editor.replace(self.session.reset_draft(task), (0, 0), code.editor.document.end)
+        self.notify(f"{task} is back to its starter code (ctrl+z undoes it)")
+
+    # -- running
+
+    def action_run(self) -> None:
+        if self.run is not None:
+            self.notify("A run is going on: escape stops it.")
+            return
+        if self._picking is False:  # a fresh run: the picks start again
+            self.session.picks = []
+        self._start(ask=self._picking is not None)
+        self._picking = False
+
+    _picking: bool | None = False  # True: go on with one more pick; None: the rest FIFO
+
+    def _start(self, ask: bool = True) -> None:
+        self._pause()
+        self._say("Running… (escape stops)")
+        self.run = self.session.start(
+            ask=ask,
+            on_live=lambda live: self.post_message(RunGrew(live)),
+            on_done=lambda verdict: self.post_message(RunEnded(verdict)),
+        )
+
+    def action_stop(self) -> None:
+        if self.run is not None:
+            self.run.cancel()
+            self._say("Stopping…")
+        elif self.player is not None:
+            self._pause()
+        elif len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
+
+    @on(RunGrew)
+    def _grew(self, event: RunGrew) -> None:
+        if event.compare or self.run is None:
+            return
+        live = event.live
+        view = self.query_one("#timeline", TimelineView)
+        view.show(live.timeline)
+        self.query_one(OutputLog).set_entries(live.output)
+        self._say(f"Running… tick {live.timeline.end} (escape stops)")
+
+    @on(RunEnded)
+    def _ended(self, event: RunEnded) -> None:
+        if event.compare:
+            self._compared(event.verdict)
+            return
+        self.run = None
+        self._warm_up()
+        verdict = event.verdict
+        if verdict is None:
+            self._say("Stopped. Your code is as you left it; ctrl+r runs it again.")
+            return
+        if verdict.error is not None:
+            self._code_error(verdict.error)
+            return
+        errors = [v.error for v in verdict.variants if v.error is not None]
+        if errors:
+            self._code_error(errors[0])
+            return
+        asking = next((v for v in verdict.variants if v.outcome == "pick"), None)
+        if asking is not None:
+            self._ask(verdict, asking)
+            return
+        self._judged(verdict)
+
+    def _code_error(self, error: CodeErrorInfo) -> None:
+        self._say(f"✗ {visible(error.format())}", error=True)
+        for task in self.level.tasks:
+            if error.path == draft_path(task.name):
+                self.query_one(TabbedContent).active = f"tab-task-{task.name}"
+                code = self.query_one(f"#code-{task.name}", TaskCode)
+                code.show_error(error.line, error.col, visible(error.message))
+                code.editor.focus()
+                return
+        self.notify(visible(error.format()), title="Could not run", severity="error")
+
+    def _ask(self, verdict: Verdict, variant: VariantVerdict) -> None:
+        self.verdict = verdict
+        self.variant = verdict.variants.index(variant)
+        self._show_variant(reveal_all=True)
+        names = list(self.timeline.names) if self.timeline is not None else []
+        ready = []
+        for entry in variant.asked or []:
+            task = str(entry.get("task"))
+            line = entry.get("line")
+            shown = (
+                self.session.code_line(task, str(entry.get("path")), int(line))
+                if isinstance(line, int)
+                else None
+            )
+            ready.append(
+                Ready(
+                    task, names.index(task) if task in names else -1, shown, self._code(task, shown)
+                )
+            )
+        self._say(f"Tick {variant.ticks}: {len(ready)} tasks are ready. Pick who runs next.")
+
+        def picked(task: str | None) -> None:
+            if task is None:
+                self._say("You stopped picking. ctrl+r starts again from the first pick.")
+                return
+            if task == PickScreen.FIFO:
+                self._picking = None
+            else:
+                self.session.picks.append(task)
+                self._picking = True
+            self.action_run()
+
+        self.app.push_screen(PickScreen(variant.ticks, ready, len(self.session.picks)), picked)
+
+    def _code(self, task: str, line: int | None) -> str:
+        if line is None:
+            return ""
+        try:
+            code = self.query_one(f"#code-{task}", TaskCode).editor.document.get_line(line - 1)
+        except Exception:  # the line is gone from an edited draft
+            return ""
+        return code
+
+    def _judged(self, verdict: Verdict) -> None:
+        self.verdict = verdict
+        self.variant = shown_variant(verdict)
+        self._show_variant(reveal_all=True)
+        self.query_one(GoalsView).show_verdict(verdict)
+        score = self.session.score(verdict)
+        self.app.record_attempt(verdict)  # type: ignore[attr-defined]
+        word = "Solved!" if verdict.passed else "Not yet: a goal failed."
+        if self.session.player_picks and self.session.picks:
+            word += f" ({len(self.session.picks)} picks)"
+        self._say(f"{word} F2 shows the verdict; the timeline (ctrl+t) shows how it went.")
+        self._open_verdict(verdict, score)
+
+    def _open_verdict(self, verdict: Verdict, score: object) -> None:
+        def after(where: ShowWhere | None) -> None:
+            if where is None:
+                return
+            self.variant = where.variant
+            self._show_variant(reveal_all=True)
+            view = self.query_one("#timeline", TimelineView)
+            view.focus()
+            view.cursor = where.tick
+
+        self.app.push_screen(VerdictScreen(self.level, verdict, score), after)  # type: ignore[arg-type]
+
+    def action_verdict(self) -> None:
+        if self.verdict is not None:
+            self._open_verdict(self.verdict, self.session.score(self.verdict))
+
+    def _show_variant(self, *, reveal_all: bool) -> None:
+        assert self.verdict is not None
+        variant = self.verdict.variants[self.variant]
+        self.timeline = timeline_of(variant)
+        self.trace = variant.trace
+        self.starts = None
+        view = self.query_one("#timeline", TimelineView)
+        view.show(self.timeline)
+        self.query_one(FiguresTable).show_variant(variant)
+        output = [(o.tick, o.task, o.text) for o in variant.output]
+        self.query_one(OutputLog).set_entries(output, variant.dropped_output)
+        self._label()
+
+    # -- the cursor and stepping
+
+    @on(TimelineView.CursorMoved, "#timeline")
+    def _cursor(self, event: TimelineView.CursorMoved) -> None:
+        if self.timeline is None or self.verdict is None:
+            return
+        tick = event.tick
+        wheres = self.session.where(self.timeline, self.trace, tick)
+        text = Text(f"tick {tick}", style="bold")
+        for i, w in enumerate(wheres):
+            style = {"starving": "bold red", "running": "bold green"}.get(w.state, "")
+            text.append("  │ ")
+            text.append(f"{task_letter(i)} {visible(w.task)} ", "bold")
+            text.append(w.state, style)
+            if w.waits_on:
+                on = " " if w.state == "sleeping" else " on "
+                text.append(f"{on}{visible(w.waits_on)}")
+            if w.line is not None:
+                text.append(f" L{w.line}")
+            try:
+                code = self.query_one(f"#code-{w.task}", TaskCode)
+            except Exception:
+                continue
+            words = f"at tick {tick}: {w.state}" + (f", at line {w.line}" if w.line else "")
+            code.show_where(w.line, words)
+        self._say(text)
+        view = self.query_one("#timeline", TimelineView)
+        self.query_one(OutputLog).show_until(view.reveal if view.reveal < view.end else None)
+        self._label()
+
+    def action_edit(self) -> None:
+        """To the code the player writes (or chooses): the first such task's tab."""
+        for task in self.level.tasks:
+            if task.editable or task.choose:
+                self.query_one(TabbedContent).active = f"tab-task-{task.name}"
+                code = self.query_one(f"#code-{task.name}", TaskCode)
+                (code.editor if task.editable else code.query_one(RadioSet)).focus()
+                return
+        self.notify("This level has no code to write: you pick the order (ctrl+r).")
+
+    def action_focus_timeline(self) -> None:
+        self.query_one("#timeline", TimelineView).focus()
+
+    # -- hints
+
+    def action_hint(self) -> None:
+        hints = self.level.hints
+        if self.hints_shown >= len(hints):
+            self.notify("That was the last hint.")
+            return
+        self.hints_shown += 1
+        text = Text()
+        for i, hint in enumerate(hints[: self.hints_shown], 1):
+            text.append(f"Hint {i}: ", "bold")
+            text.append(visible(hint) + "\n")
+        self.query_one("#hints", Static).update(text.rstrip() or text)
+        self.notify(
+            visible(hints[self.hints_shown - 1]), title=f"Hint {self.hints_shown}/{len(hints)}"
+        )
+
+    # -- what if it were preemptive?
+
+    def action_compare(self) -> None:
+        if self.has_class("-comparing"):
+            self.remove_class("-comparing")
+            return
+        if self.compare_run is not None:
+            return
+        quantum = self.level.settings.quantum
+        self.query_one("#compare-label", Static).update(
+            f"If it were preemptive (a switch every {quantum} ticks): running…"
+        )
+        self.add_class("-comparing")
+        self.compare_run = self.session.start(
+            policy="preemptive",
+            on_done=lambda verdict: self.post_message(RunEnded(verdict, compare=True)),
+        )
+        if self.verdict is None:
+            self.action_run()
+
+    def _compared(self, verdict: Verdict | None) -> None:
+        self.compare_run = None
+        label = self.query_one("#compare-label", Static)
+        if verdict is None or verdict.error is not None or not verdict.variants:
+            label.update("If it were preemptive: the run could not be made")
+            return
+        variant = verdict.variants[min(self.variant, len(verdict.variants) - 1)]
+        if variant.error is not None:
+            label.update(f"If it were preemptive: {visible(variant.error.format())}")
+            return
+        failed = [g.goal for g in variant.goals if not g.passed]
+        held = "every goal held" if not failed else "failed: " + ", ".join(failed)
+        quantum = self.level.settings.quantum
+        label.update(
+            f"If it were preemptive (a switch every {quantum} ticks): {variant.ticks} ticks, "
+            f"{visible(held)}"
+        )
+        self.query_one("#compare", TimelineView).show(timeline_of(variant))

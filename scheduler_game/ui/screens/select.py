@@ -1,0 +1,148 @@
+"""Level select: the chapters in order with their levels, the player's progress on each,
+and the recommended next level highlighted."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Markdown, OptionList, Static
+from textual.widgets.option_list import Option
+
+from scheduler_game.ui.catalog import Catalog, Entry
+from scheduler_game.visible import visible
+
+MARKS = {"new": ("○", "new"), "tried": ("◐", "tried"), "solved": ("●", "solved")}
+
+
+def _describe(entry: Entry, next_up: Entry | None) -> str:
+    """The detail pane's markdown for a level."""
+    if entry.loaded is None:
+        name = visible(entry.path.name)
+        return f"## {name}\n\nThis level file could not be loaded:\n\n```\n{entry.error}\n```\n"
+    level = entry.loaded.level
+    mark, word = MARKS[entry.status]
+    lines = [f"## {visible(level.title)}", ""]
+    status = f"{mark} **{word}**"
+    if entry.progress is not None:
+        status += f" · {entry.progress.attempts} attempt(s)"
+        if entry.progress.best is not None:
+            status += f" · best {entry.progress.best} ticks"
+    if level.par is not None and level.par.ticks is not None:
+        status += f" · par {level.par.ticks} ticks"
+    if entry is next_up:
+        status += " · **recommended next**"
+    lines += [status, ""]
+    if level.concepts:
+        lines += ["*" + ", ".join(visible(c) for c in level.concepts) + "*", ""]
+    first = level.brief.strip().split("\n\n", 1)[0]
+    lines += [first, "", "Press **Enter** to play."]
+    return "\n".join(lines)
+
+
+class LevelSelectScreen(Screen[None]):
+    """The first screen of `scheduler-game`."""
+
+    BINDINGS = [
+        Binding("enter", "open", "Play", show=True),
+        Binding("n", "next_up", "Next unsolved"),
+        Binding("f5", "reload", "Reload levels"),
+    ]
+
+    def __init__(self, catalog: Catalog) -> None:
+        super().__init__()
+        self.catalog = catalog
+        self.stale = False  # progress changed since the list was drawn
+
+    def on_screen_resume(self) -> None:
+        if self.stale:
+            self.stale = False
+            self.app.reload_catalog(quiet=True)  # type: ignore[attr-defined]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="select"):
+            yield OptionList(id="levels")
+            with VerticalScroll(id="detail"):
+                yield Markdown(id="about")
+        yield Static(id="select-hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "choose a level"
+        self._fill()
+
+    def _fill(self) -> None:
+        options = self.query_one("#levels", OptionList)
+        options.clear_options()
+        next_up = self.catalog.next_up()
+        self._entries: dict[str, Entry] = {}
+        highlight = None
+        if not self.catalog.entries:
+            options.add_option(
+                Option("No levels found: add a folder with --levels DIR", disabled=True)
+            )
+        for chapter, entries in self.catalog.chapters():
+            options.add_option(Option(Text(visible(chapter), style="bold"), disabled=True))
+            for entry in entries:
+                key = str(entry.path)
+                self._entries[key] = entry
+                if entry.loaded is None:
+                    label = Text.assemble(("  ✗ ", "red"), (visible(entry.path.name), "red"))
+                else:
+                    mark, _ = MARKS[entry.status]
+                    label = Text.assemble(
+                        f"  {mark} ",
+                        (visible(entry.loaded.level.title), "bold" if entry is next_up else ""),
+                    )
+                    if entry is next_up:
+                        label.append("  ◀ next", style="italic")
+                options.add_option(Option(label, id=key))
+                if entry is next_up:
+                    highlight = key
+        if highlight is not None:
+            options.highlighted = options.get_option_index(highlight)
+        elif self._entries:
+            options.highlighted = options.get_option_index(next(iter(self._entries)))
+        options.focus()
+        solved = sum(1 for e in self.catalog.entries if e.status == "solved")
+        total = sum(1 for e in self.catalog.entries if e.loaded is not None)
+        self.query_one("#select-hint", Static).update(f" {solved} of {total} levels solved")
+
+    @on(OptionList.OptionHighlighted, "#levels")
+    def _show(self, event: OptionList.OptionHighlighted) -> None:
+        entry = self._entries.get(event.option.id or "")
+        if entry is not None:
+            self.query_one("#about", Markdown).update(_describe(entry, self.catalog.next_up()))
+
+    @on(OptionList.OptionSelected, "#levels")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self._open(self._entries.get(event.option.id or ""))
+
+    def action_open(self) -> None:
+        options = self.query_one("#levels", OptionList)
+        if options.highlighted is not None:
+            option = options.get_option_at_index(options.highlighted)
+            self._open(self._entries.get(option.id or ""))
+
+    def action_next_up(self) -> None:
+        self._open(self.catalog.next_up())
+
+    def action_reload(self) -> None:
+        self.app.reload_catalog()  # type: ignore[attr-defined]
+
+    def refresh_catalog(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self._fill()
+
+    def _open(self, entry: Entry | None) -> None:
+        if entry is None:
+            self.notify("Every level is solved. Well done!", title="Level select")
+            return
+        if entry.loaded is None:
+            self.notify(entry.error or "", title="This level could not be loaded", severity="error")
+            return
+        self.app.open_level(entry.loaded)  # type: ignore[attr-defined]

@@ -1,0 +1,351 @@
+"""The timeline: who held the CPU at each tick, who waited, who starved.
+
+A Line API widget (as Toolong's log view): it draws only the rows and columns on screen,
+each row from `scheduler_game.timeline.Timeline` (the same arithmetic the text report
+uses), and keeps the strips it drew in a cache until the window, the zoom, the cursor
+or the run changes. A run of 500 tasks and a million ticks scrolls and zooms as fast as
+a small one: a row costs a binary search and the marks inside the window.
+
+Rows: the tick ruler, the CPU (the letter of the task that held it, `_` idle), then one
+row per task. The task names stay put on the left while the cells scroll. Every state
+has a glyph as well as a colour, so it reads in a monochrome terminal too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from scheduler_game.timeline import (
+    GLYPHS,
+    IDLE,
+    PAST_END,
+    CellState,
+    Timeline,
+    cpu_glyph,
+    fit,
+    ruler,
+    task_letter,
+)
+
+_LABEL_MAX = 16
+_FIXED_ROWS = 2  # the ruler and the CPU
+
+
+def zoom_levels(end: int) -> list[int]:
+    """Ticks per cell a player zooms through: 1, 2, 5, 10, 20, 50, ... up to the first
+    that shows the whole run in one cell."""
+    levels = [1]
+    step = 0
+    while levels[-1] < end:
+        step += 1
+        levels.append((1, 2, 5)[step % 3] * 10 ** (step // 3))
+    return levels
+
+
+class TimelineView(ScrollView, can_focus=True):
+    """The run drawn tick by tick, with a cursor the player moves along it."""
+
+    COMPONENT_CLASSES = {
+        "timeline--label",
+        "timeline--ruler",
+        "timeline--cpu",
+        "timeline--idle",
+        "timeline--running",
+        "timeline--ready",
+        "timeline--starving",
+        "timeline--blocked",
+        "timeline--sleeping",
+        "timeline--done",
+        "timeline--cursor",
+        "timeline--unrevealed",
+    }
+
+    DEFAULT_CSS = """
+    TimelineView {
+        height: auto;
+        max-height: 16;
+        min-height: 4;
+        scrollbar-size-horizontal: 1;
+        scrollbar-size-vertical: 1;
+        background: $surface;
+    }
+    TimelineView > .timeline--label { color: $text-muted; }
+    TimelineView > .timeline--ruler { color: $text-muted; }
+    TimelineView > .timeline--cpu { color: $text; text-style: bold; }
+    TimelineView > .timeline--idle { color: $text-disabled; }
+    TimelineView > .timeline--running { color: $success; text-style: bold; }
+    TimelineView > .timeline--ready { color: $warning; }
+    TimelineView > .timeline--starving { color: $error; text-style: bold reverse; }
+    TimelineView > .timeline--blocked { color: $secondary; }
+    TimelineView > .timeline--sleeping { color: $primary; }
+    TimelineView > .timeline--done { color: $text-disabled; }
+    TimelineView > .timeline--cursor { background: $accent 40%; }
+    TimelineView > .timeline--unrevealed { color: $text-disabled; }
+    """
+
+    BINDINGS = [
+        Binding("left", "cursor(-1)", "Tick", show=False),
+        Binding("right", "cursor(1)", "Tick", show=False),
+        Binding("shift+left", "cursor(-10)", "-10", show=False),
+        Binding("shift+right", "cursor(10)", "+10", show=False),
+        Binding("home", "cursor_to(0)", "Start", show=False),
+        Binding("end", "cursor_to(-1)", "End", show=False),
+        Binding("plus,equals_sign", "zoom(-1)", "Zoom in", show=False),
+        Binding("minus", "zoom(1)", "Zoom out", show=False),
+        Binding("0", "fit", "Fit", show=False),
+    ]
+
+    cursor: reactive[int] = reactive(0, always_update=True, repaint=False)
+
+    class CursorMoved(Message):
+        """The player moved the cursor: the screen shows every task's state there."""
+
+        def __init__(self, view: TimelineView, tick: int) -> None:
+            super().__init__()
+            self.view = view
+            self.tick = tick
+
+        @property
+        def control(self) -> TimelineView:
+            return self.view
+
+    def __init__(self, *, name: str | None = None, id: str | None = None) -> None:
+        super().__init__(name=name, id=id)
+        self.timeline: Timeline | None = None
+        self.reveal = 0  # ticks [0, reveal) are drawn; the rest is still to come
+        self.per = 1  # ticks per cell
+        self._cache: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
+        self._cpu_cache: LRUCache[tuple[int, int, int, int], list[int]] = LRUCache(64)
+        self._generation = 0
+        self._label_for: Timeline | None = None
+        self._label_w = 6
+
+    # -- what to draw
+
+    def show(
+        self, timeline: Timeline | None, *, reveal: int | None = None, keep: bool = False
+    ) -> None:
+        """Draw `timeline` (None: nothing), revealed up to `reveal` (default: all of it).
+        With `keep`, the zoom and cursor stay as they are (a run that is still growing)."""
+        self.timeline = timeline
+        end = timeline.end if timeline is not None else 0
+        self.reveal = end if reveal is None else min(reveal, end)
+        if not keep:
+            self.per = self._fit_per()
+            self.set_reactive(TimelineView.cursor, 0)
+        self._changed()
+
+    def set_reveal(self, reveal: int) -> None:
+        if self.timeline is None:
+            return
+        self.reveal = max(0, min(reveal, self.timeline.end))
+        self._changed()
+
+    @property
+    def end(self) -> int:
+        return self.timeline.end if self.timeline is not None else 0
+
+    def _fit_per(self) -> int:
+        room = max(1, self.size.width - self.label_width - 1) if self.size.width else 60
+        return fit(max(self.end, 1), room)[0]
+
+    @property
+    def label_width(self) -> int:
+        """The names' column: as wide as the longest name needs, up to a limit."""
+        timeline = self.timeline
+        if timeline is None:
+            return 6
+        if self._label_for is not timeline:
+            longest = max((len(n) for n in timeline.names), default=3)
+            self._label_w = min(_LABEL_MAX, max(5, longest + 3))
+            self._label_for = timeline
+        return self._label_w
+
+    def _changed(self) -> None:
+        self._generation += 1
+        self._cache.clear()
+        self._cpu_cache.clear()
+        cells = -(-max(self.end, 1) // self.per)
+        rows = _FIXED_ROWS + (len(self.timeline) if self.timeline is not None else 0)
+        self.virtual_size = Size(self.label_width + cells + 1, rows)
+        self.refresh()
+
+    # -- the cursor
+
+    def watch_cursor(self, tick: int) -> None:
+        self._scroll_to_cursor()
+        self._cache.clear()
+        self.refresh()
+        self.post_message(self.CursorMoved(self, tick))
+
+    def validate_cursor(self, tick: int) -> int:
+        return max(0, min(tick, max(self.end - 1, 0)))
+
+    def _scroll_to_cursor(self) -> None:
+        cell = self.cursor // self.per
+        room = max(1, self.size.width - self.label_width)
+        x = self.scroll_offset.x
+        if cell < x:
+            self.scroll_to(x=cell, animate=False, immediate=True)
+        elif cell >= x + room:
+            self.scroll_to(x=cell - room + 1, animate=False, immediate=True)
+
+    def action_cursor(self, cells: int) -> None:
+        self.cursor = self.cursor + cells * self.per
+
+    def action_cursor_to(self, tick: int) -> None:
+        self.cursor = tick if tick >= 0 else self.end - 1
+
+    def action_zoom(self, step: int) -> None:
+        levels = zoom_levels(self.end)
+        below = [i for i, z in enumerate(levels) if z <= self.per]
+        here = below[-1] if below else 0
+        self.per = levels[max(0, min(here + step, len(levels) - 1))]
+        self._changed()
+        self._scroll_to_cursor()
+
+    def action_fit(self) -> None:
+        self.per = self._fit_per()
+        self._changed()
+        self.scroll_to(x=0, animate=False)
+
+    def on_resize(self) -> None:
+        self._changed()
+
+    def on_click(self, event: object) -> None:
+        x = getattr(event, "x", None)
+        if x is None or self.timeline is None:
+            return
+        cell = x - self.label_width
+        if cell >= 0:
+            self.cursor = (self.scroll_offset.x + cell) * self.per
+
+    # -- drawing
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        label_w = self.label_width
+        cells = max(0, width - label_w)
+        first_cell = self.scroll_offset.x
+        row = y if y < _FIXED_ROWS else y + self.scroll_offset.y
+        key = (self._generation, row, first_cell, cells, self.per, self.cursor, width)
+        strip = self._cache.get(key)
+        if strip is None:
+            strip = self._draw(row, first_cell, cells, label_w).adjust_cell_length(width)
+            self._cache[key] = strip
+        return strip
+
+    def _style(self, name: str) -> Style:
+        return self.get_component_rich_style(f"timeline--{name}", partial=True)
+
+    def _draw(self, row: int, first_cell: int, cells: int, label_w: int) -> Strip:
+        timeline = self.timeline
+        base = self.rich_style
+        if timeline is None:
+            if row == 1:
+                text = "  Run the level (ctrl+r) to see who holds the CPU, tick by tick."
+                return Strip([Segment(text, base + self._style("label"))])
+            return Strip.blank(0)
+        start = first_cell * self.per
+        label_style = base + self._style("label")
+        if row == 0:
+            label = "tick".ljust(label_w)
+            inside = max(0, min(cells, -(-(self.end - start) // self.per)))
+            text = ruler(start, self.per, inside, spill=3)
+            return Strip([Segment(label, label_style), Segment(text, base + self._style("ruler"))])
+        if row == 1:
+            label = "CPU".ljust(label_w)
+            segments = [Segment(label, label_style), *self._cpu_segments(start, cells, base)]
+            return Strip(segments)
+        task = row - _FIXED_ROWS
+        if task >= len(timeline):
+            return Strip.blank(0)
+        name = timeline.names[task]
+        label = f"{task_letter(task)} {name}"[: label_w - 1].ljust(label_w)
+        shown = self._revealed(timeline)
+        states = shown.row(task, start, self.per, cells) if shown.end > start else []
+        states += [None] * (cells - len(states))  # type: ignore[list-item]
+        if self.reveal < timeline.end:  # replaying: what is still to come is dotted
+            hidden = max(0, -(-(self.reveal - start) // self.per))
+            for i in range(hidden, cells):
+                states[i] = None
+        return Strip([Segment(label, label_style), *self._task_segments(states, start, base)])
+
+    def _revealed(self, timeline: Timeline) -> Timeline:
+        return timeline if self.reveal >= timeline.end else replace(timeline, end=self.reveal)
+
+    def _cursor_cell(self, start: int, cells: int) -> int:
+        cell = (self.cursor - start) // self.per
+        return cell if 0 <= cell < cells and self.cursor < self.end else -1
+
+    def _task_segments(
+        self, states: list[CellState | None], start: int, base: Style
+    ) -> list[Segment]:
+        styles = {
+            CellState.RUNNING: self._style("running"),
+            CellState.READY: self._style("ready"),
+            CellState.STARVING: self._style("starving"),
+            CellState.BLOCKED: self._style("blocked"),
+            CellState.SLEEPING: self._style("sleeping"),
+            CellState.DONE: self._style("done"),
+            CellState.ABSENT: self._style("done"),
+        }
+        unrevealed = self._style("unrevealed")
+        cursor_cell = self._cursor_cell(start, len(states))
+        cursor_style = self._style("cursor")
+        out: list[Segment] = []
+        run_text: list[str] = []
+        run_style: Style | None = None
+        for i, state in enumerate(states):
+            if state is None:
+                glyph, style = ("·" if start + i * self.per < self.end else " "), unrevealed
+            else:
+                glyph, style = GLYPHS[state], styles[state]
+            if i == cursor_cell:
+                style = style + cursor_style
+            if style is not run_style and run_text:
+                out.append(Segment("".join(run_text), base + run_style))
+                run_text = []
+            run_style = style
+            run_text.append(glyph)
+        if run_text:
+            out.append(Segment("".join(run_text), base + run_style))
+        return out
+
+    def _cpu_segments(self, start: int, cells: int, base: Style) -> list[Segment]:
+        timeline = self.timeline
+        assert timeline is not None
+        shown = self._revealed(timeline)
+        key = (self._generation, start, self.per, cells)
+        who = self._cpu_cache.get(key)
+        if who is None:
+            who = shown.cpu_row(start, self.per, cells) if shown.end > start else []
+            self._cpu_cache[key] = who
+        cursor_cell = self._cursor_cell(start, cells)
+        cursor_style = self._style("cursor")
+        held, idle, unrevealed = self._style("cpu"), self._style("idle"), self._style("unrevealed")
+        out = []
+        for i in range(cells):
+            if i < len(who) and start + i * self.per < max(self.reveal, 1):
+                w = who[i]
+                glyph = cpu_glyph(w)
+                style = idle if w == IDLE else held
+                if w == PAST_END:
+                    glyph, style = " ", unrevealed
+            else:
+                glyph = "·" if start + i * self.per < self.end else " "
+                style = unrevealed
+            if i == cursor_cell:
+                style = style + cursor_style
+            out.append(Segment(glyph, base + style))
+        return list(Segment.simplify(out))

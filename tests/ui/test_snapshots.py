@@ -1,0 +1,75 @@
+"""What the screens show, as SVG snapshots (pytest-textual-snapshot), at 80x24 and
+120x40. After a deliberate change of the look: `pytest tests/ui --snapshot-update`, then
+look at every changed SVG before committing it."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from scheduler_game.level.load import load_level
+from scheduler_game.progress import SaveStore
+from scheduler_game.ui.app import YieldApp
+from scheduler_game.ui.screens.verdict import VerdictScreen
+from scheduler_game.ui.widgets.taskcode import TaskCode
+
+ROOT = Path(__file__).resolve().parents[2]
+HOG = ROOT / "levels" / "01-cooperative" / "the-hog.yaml"
+SIZES = [(80, 24), (120, 40)]
+
+
+def make_app(tmp_path: Path, level: bool = True) -> YieldApp:
+    loaded = load_level(HOG) if level else None
+    return YieldApp(open_level=loaded, store=SaveStore(home=tmp_path / "home"))
+
+
+async def _run(pilot, solution: bool = False) -> None:
+    screen = pilot.app.screen
+    if solution:
+        code = screen.query_one("#code-cruncher", TaskCode)
+        code.editor.load_text(load_level(HOG).level.tasks[1].solution)
+    await pilot.press("ctrl+r")
+    deadline = time.monotonic() + 30
+    while not isinstance(pilot.app.screen, VerdictScreen):
+        assert time.monotonic() < deadline, "the run took too long"
+        await pilot.pause(0.05)
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_level_select(snap_compare, tmp_path, size):
+    assert snap_compare(make_app(tmp_path, level=False), terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_level_before_a_run(snap_compare, tmp_path, size):
+    async def edit(pilot):
+        await pilot.press("ctrl+e")
+        await pilot.pause(0.5)  # the rules check, debounced
+
+    assert snap_compare(make_app(tmp_path), terminal_size=size, run_before=edit)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_verdict_of_a_loss(snap_compare, tmp_path, size):
+    assert snap_compare(make_app(tmp_path), terminal_size=size, run_before=_run)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_level_after_a_loss(snap_compare, tmp_path, size):
+    async def show_where(pilot):
+        await _run(pilot)
+        await pilot.press("w")
+        await pilot.pause()
+
+    assert snap_compare(make_app(tmp_path), terminal_size=size, run_before=show_where)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_verdict_of_a_win(snap_compare, tmp_path, size):
+    async def win(pilot):
+        await _run(pilot, solution=True)
+
+    assert snap_compare(make_app(tmp_path), terminal_size=size, run_before=win)
