@@ -6,17 +6,21 @@ it. The player's drafts live in the app for the whole session, across levels."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
+from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from scheduler_game.level.load import LoadedLevel, SolutionFile
-from scheduler_game.level.verdict import Verdict
-from scheduler_game.progress import SaveStore
-from scheduler_game.ui.catalog import load_catalog
+from scheduler_game.ui.drafts import Drafts
 from scheduler_game.ui.screens.select import LevelSelectScreen
-from scheduler_game.ui.session import Drafts
+
+if TYPE_CHECKING:
+    from scheduler_game.level.load import LoadedLevel, SolutionFile
+    from scheduler_game.level.verdict import Verdict
+    from scheduler_game.progress import SaveStore
+    from scheduler_game.ui.catalog import Catalog
 
 
 class YieldApp(App[None]):
@@ -49,8 +53,9 @@ class YieldApp(App[None]):
                     break
 
     def on_mount(self) -> None:
-        self.select = LevelSelectScreen(load_catalog(self.levels, self.store))
+        self.select = LevelSelectScreen()
         self.push_screen(self.select)
+        self.load_levels()
         if self._first_level is not None:
             self.open_level(self._first_level)
 
@@ -64,13 +69,27 @@ class YieldApp(App[None]):
 
         self.push_screen(LevelScreen(loaded, self.drafts))
 
-    def reload_catalog(self, quiet: bool = False) -> None:
-        self.select.refresh_catalog(load_catalog(self.levels, self.store))
+    @work(thread=True, exclusive=True, group="catalog")
+    def load_levels(self, quiet: bool = True) -> None:
+        """Read every level file and the progress, off the screen's thread: level select
+        is drawn at once and fills in when they are read."""
+        from scheduler_game.ui.catalog import load_catalog
+
+        catalog = load_catalog(self.levels, self.store)
+        self.call_from_thread(self._levels_loaded, catalog, quiet)
+
+    def _levels_loaded(self, catalog: Catalog, quiet: bool) -> None:
+        self.select.refresh_catalog(catalog)
         if not quiet:
             self.notify("Levels reloaded")
 
+    def reload_catalog(self, quiet: bool = False) -> None:
+        self.load_levels(quiet=quiet)
+
     def record_attempt(self, verdict: Verdict) -> None:
         """Keep the attempt with the player's progress (level select shows it)."""
+        from scheduler_game.progress import SaveStore
+
         ticks = max((v.ticks for v in verdict.variants), default=None)
         try:
             (self.store or SaveStore()).record(verdict.level, verdict.passed, ticks, verdict.lines)

@@ -8,11 +8,12 @@ child process, streamed, cancellable from any thread.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from array import array
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from scheduler_game.level.load import LoadedLevel
@@ -20,15 +21,7 @@ from scheduler_game.level.model import TaskDef
 from scheduler_game.level.run import Attempt, CheckRun, Options, draft_path
 from scheduler_game.level.verdict import GoalVerdict, VariantVerdict, Verdict
 from scheduler_game.timeline import Timeline
-
-
-@dataclass
-class Drafts:
-    """The player's code in every editable task of every level opened this session, and
-    their choices: kept across runs, crashes, resets and switches of level."""
-
-    code: dict[tuple[str, str], str] = field(default_factory=dict)
-    choices: dict[tuple[str, str], str] = field(default_factory=dict)
+from scheduler_game.ui.drafts import Drafts
 
 
 @dataclass(frozen=True)
@@ -96,6 +89,9 @@ class LevelSession:
         source = self.level_task(task).code or ""
         self.set_draft(task, source)
         return source
+
+    def is_editable(self, name: str) -> bool:
+        return any(t.name == name and t.editable for t in self.level.tasks)
 
     def level_task(self, name: str) -> TaskDef:
         return next(t for t in self.level.tasks if t.name == name)
@@ -196,6 +192,21 @@ class LevelSession:
         if par_lines is not None and verdict.lines is not None and verdict.lines <= par_lines:
             stars += 1
         return Score(ticks, switches, worst, verdict.lines, stars, par_ticks, par_lines)
+
+
+_FRAME = re.compile(r'^  File "(?P<path>[^"]+)", line (?P<line>\d+)', re.MULTILINE)
+
+
+def crash_spot(variant: VariantVerdict) -> tuple[str, int, str] | None:
+    """The first crash of the player's own code: (task, line in its draft, the error)."""
+    for t in variant.tasks:
+        if not t.traceback:
+            continue
+        frames = [(m["path"], int(m["line"])) for m in _FRAME.finditer(t.traceback)]
+        for path, line in reversed(frames):  # the innermost frame in a draft
+            if path.endswith(".py") and path[:-3].isidentifier():
+                return path[:-3], line, t.error or "crashed"
+    return None
 
 
 def shown_variant(verdict: Verdict) -> int:

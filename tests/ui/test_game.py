@@ -69,6 +69,8 @@ async def test_level_select_lists_chapters_progress_and_broken_files(tmp_path, s
         screen = app.screen
         assert isinstance(screen, LevelSelectScreen)
         options = screen.query_one("#levels", OptionList)
+        assert str(options.get_option_at_index(0).prompt) == "Reading the levels…"
+        await until(pilot, lambda: screen.catalog is not None)
         labels = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
         assert labels[0] == "Cooperative multitasking"
         assert labels[1] == "  ○ The Hog  ◀ next"
@@ -146,7 +148,7 @@ async def test_written_solution_wins_scores_and_is_recorded(store):
         await pilot.press("escape", "escape")
         assert isinstance(app.screen, LevelSelectScreen)
         options = app.screen.query_one("#levels", OptionList)
-        assert str(options.get_option_at_index(1).prompt) == "  ● The Hog"
+        await until(pilot, lambda: str(options.get_option_at_index(1).prompt) == "  ● The Hog")
 
 
 async def test_refused_code_is_shown_at_its_line_and_kept(store):
@@ -332,3 +334,23 @@ async def test_drafts_survive_leaving_the_level(store):
         await pilot.press("enter")
         code = app.screen.query_one("#code-cruncher", TaskCode)
         assert code.editor.text == "async def cruncher():\n    pass  # mine\n"
+
+
+async def test_a_crash_in_the_players_code_is_shown_at_its_line(store):
+    app = app_for(store, HOG)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        code = screen.query_one("#code-cruncher", TaskCode)
+        code.editor.load_text(
+            "async def cruncher():\n    x = 1\n    await pause()\n    return 1 / 0\n"
+        )
+        await pilot.pause()
+        await run_level(pilot, screen)
+        verdict = app.screen
+        assert "**cruncher** crashed: `ZeroDivisionError: division by zero`" in (
+            verdict.query_one("Markdown").source
+        )
+        await pilot.press("escape")
+        assert code.editor.cursor_location == (3, 0)
+        issues = str(code.query_one(".issues", Static).render())
+        assert issues == "✗ line 4, col 1: ZeroDivisionError: division by zero"

@@ -40,7 +40,12 @@ async def _run(pilot, solution: bool = False) -> None:
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_level_select(snap_compare, tmp_path, size):
-    assert snap_compare(make_app(tmp_path, level=False), terminal_size=size)
+    async def read(pilot):
+        while pilot.app.select.catalog is None:
+            await pilot.pause(0.05)
+        await pilot.pause()
+
+    assert snap_compare(make_app(tmp_path, level=False), terminal_size=size, run_before=read)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")

@@ -29,7 +29,13 @@ from scheduler_game.ui.messages import RunEnded, RunGrew
 from scheduler_game.ui.screens.pick import PickScreen, Ready
 from scheduler_game.ui.screens.stepping import Stepping
 from scheduler_game.ui.screens.verdict import ShowWhere, VerdictScreen
-from scheduler_game.ui.session import Drafts, LevelSession, shown_variant, timeline_of
+from scheduler_game.ui.session import (
+    Drafts,
+    LevelSession,
+    crash_spot,
+    shown_variant,
+    timeline_of,
+)
 from scheduler_game.ui.widgets.figures import FiguresTable
 from scheduler_game.ui.widgets.goals import GoalsView
 from scheduler_game.ui.widgets.output import OutputLog
@@ -206,6 +212,8 @@ class LevelScreen(Stepping, Screen[None]):
 
     def _start(self, ask: bool = True) -> None:
         self._pause()
+        for code in self.query(TaskCode):
+            code.check_now()  # so a crash or refusal shown after the run stays shown
         self._say("Running… (escape stops)")
         self.run = self.session.start(
             ask=ask,
@@ -315,6 +323,10 @@ class LevelScreen(Stepping, Screen[None]):
         self.variant = shown_variant(verdict)
         self._show_variant(reveal_all=True)
         self.query_one(GoalsView).show_verdict(verdict)
+        crash = crash_spot(verdict.variants[self.variant])
+        if crash is not None and self.session.is_editable(crash[0]):
+            task, line, error = crash
+            self.query_one(f"#code-{task}", TaskCode).show_error(line, 1, visible(error))
         score = self.session.score(verdict)
         self.app.record_attempt(verdict)  # type: ignore[attr-defined]
         word = "Solved!" if verdict.passed else "Not yet: a goal failed."

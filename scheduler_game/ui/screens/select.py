@@ -3,6 +3,8 @@ and the recommended next level highlighted."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -12,8 +14,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
-from scheduler_game.ui.catalog import Catalog, Entry
 from scheduler_game.visible import visible
+
+if TYPE_CHECKING:
+    from scheduler_game.ui.catalog import Catalog, Entry
 
 MARKS = {"new": ("○", "new"), "tried": ("◐", "tried"), "solved": ("●", "solved")}
 
@@ -52,9 +56,10 @@ class LevelSelectScreen(Screen[None]):
         Binding("f5", "reload", "Reload levels"),
     ]
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog | None = None) -> None:
         super().__init__()
-        self.catalog = catalog
+        self.catalog = catalog  # None until the level files are read
+        self._entries: dict[str, Entry] = {}
         self.stale = False  # progress changed since the list was drawn
 
     def on_screen_resume(self) -> None:
@@ -78,8 +83,11 @@ class LevelSelectScreen(Screen[None]):
     def _fill(self) -> None:
         options = self.query_one("#levels", OptionList)
         options.clear_options()
+        if self.catalog is None:
+            options.add_option(Option("Reading the levels…", disabled=True))
+            return
         next_up = self.catalog.next_up()
-        self._entries: dict[str, Entry] = {}
+        self._entries = {}
         highlight = None
         if not self.catalog.entries:
             options.add_option(
@@ -115,7 +123,7 @@ class LevelSelectScreen(Screen[None]):
     @on(OptionList.OptionHighlighted, "#levels")
     def _show(self, event: OptionList.OptionHighlighted) -> None:
         entry = self._entries.get(event.option.id or "")
-        if entry is not None:
+        if entry is not None and self.catalog is not None:
             self.query_one("#about", Markdown).update(_describe(entry, self.catalog.next_up()))
 
     @on(OptionList.OptionSelected, "#levels")
@@ -129,7 +137,8 @@ class LevelSelectScreen(Screen[None]):
             self._open(self._entries.get(option.id or ""))
 
     def action_next_up(self) -> None:
-        self._open(self.catalog.next_up())
+        if self.catalog is not None:
+            self._open(self.catalog.next_up())
 
     def action_reload(self) -> None:
         self.app.reload_catalog()  # type: ignore[attr-defined]

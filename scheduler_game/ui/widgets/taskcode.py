@@ -113,6 +113,13 @@ class TaskCode(Vertical):
             self._timer.stop()
         self._timer = self.set_timer(CHECK_AFTER, self._check)
 
+    def check_now(self) -> None:
+        """Check the rules now, if a check is pending (a run is about to start)."""
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+            self._check()
+
     def _check(self) -> None:
         self.issues = check_source(self.source, f"{self.task_def.name}.py")
         self._show_issues()
