@@ -303,6 +303,8 @@ async def test_what_if_it_were_preemptive(store):
         compare = screen.query_one("#compare", TimelineView)
         assert compare.display and compare.timeline is not None
         assert compare.timeline.names == ["heartbeat", "cruncher"]
+        main = screen.query_one("#timeline", TimelineView)
+        assert compare.per == main.per  # one scale: the ticks line up, one above the other
         # under preemption the heartbeat never waits long: no cell of its row starves
         row = compare.timeline.row(0, 0, 1, compare.timeline.end)
         assert all(cell.name != "STARVING" for cell in row)

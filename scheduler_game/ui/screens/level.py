@@ -157,7 +157,8 @@ class LevelScreen(Stepping, Screen[None]):
 
     def _label(self) -> None:
         view = self.query_one("#timeline", TimelineView)
-        parts = ["Timeline"]
+        comparing = self.has_class("-comparing")
+        parts = ["Cooperative, as written" if comparing else "Timeline"]
         if self.verdict is not None and len(self.verdict.variants) > 1:
             v = self.verdict.variants[self.variant]
             parts.append(f"variant {self.variant + 1}/{len(self.verdict.variants)} (seed {v.seed})")
@@ -359,6 +360,9 @@ class LevelScreen(Stepping, Screen[None]):
         self.starts = None
         view = self.query_one("#timeline", TimelineView)
         view.show(self.timeline)
+        compare = self.query_one("#compare", TimelineView)
+        if self.has_class("-comparing") and compare.timeline is not None:
+            compare.share_scale(view)
         self.query_one(FiguresTable).show_variant(variant)
         output = [(o.tick, o.task, o.text) for o in variant.output]
         self.query_one(OutputLog).set_entries(output, variant.dropped_output)
@@ -429,6 +433,8 @@ class LevelScreen(Stepping, Screen[None]):
     def action_compare(self) -> None:
         if self.has_class("-comparing"):
             self.remove_class("-comparing")
+            self.query_one("#timeline", TimelineView).action_fit()
+            self._label()
             return
         if self.compare_run is not None:
             return
@@ -461,4 +467,7 @@ class LevelScreen(Stepping, Screen[None]):
             f"If it were preemptive (a switch every {quantum} ticks): {variant.ticks} ticks, "
             f"{visible(held)}"
         )
-        self.query_one("#compare", TimelineView).show(timeline_of(variant))
+        compare = self.query_one("#compare", TimelineView)
+        compare.show(timeline_of(variant))
+        compare.share_scale(self.query_one("#timeline", TimelineView))
+        self._label()

@@ -145,6 +145,14 @@ class TimelineView(ScrollView, can_focus=True):
             self.set_reactive(TimelineView.cursor, 0)
         self._changed()
 
+    def share_scale(self, other: TimelineView) -> None:
+        """Draw at the same ticks per cell as `other`, which draws the same too: both
+        fit the longer of the two runs, so their ticks line up one above the other."""
+        per = max(self._fit_per(), other._fit_per())
+        for view in (self, other):
+            view.per = per
+            view._changed()
+
     def set_reveal(self, reveal: int) -> None:
         if self.timeline is None:
             return
