@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import keyword
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import (
     ConfigDict,
@@ -151,6 +151,26 @@ class SharedObject(_Model):
         return self
 
 
+# --------------------------------------------------------------------- concepts
+
+# What a level teaches, in one vocabulary for the whole pack: level select shows them,
+# and a typo is an error at its line.
+Concept = Literal[
+    "cooperative-multitasking", "preemption", "starvation", "subroutine", "generator",
+    "semicoroutine", "send", "priming", "throw", "close", "yield-from", "pipeline",
+    "event-loop", "async-await", "generator-based-coroutine", "types-coroutine",
+    "cancellation", "timeout", "queue", "lock", "semaphore", "event", "deadlock", "race",
+    "you-are-the-scheduler", "interview",
+]  # fmt: skip
+CONCEPTS: tuple[str, ...] = get_args(Concept)
+
+# The goals a starter (or a wrong choice) can be said to fail.
+GoalName = Literal[
+    "all_finish", "finish_by", "max_wait", "no_starvation", "output", "output_includes",
+    "deadlock", "crash",
+]  # fmt: skip
+
+
 # --------------------------------------------------------------------- tasks
 
 
@@ -161,6 +181,11 @@ class Choice(_Model):
     code: str = Field(description="This version of the task's code.")
     explain: str | None = Field(
         None, description="Shown after the pick: why this version wins or loses."
+    )
+    fails: list[GoalName] = Field(
+        default_factory=list,
+        description="A wrong version: the goals it must fail (`validate` checks that it "
+        "fails each, on some variant), so it loses for the reason the level teaches.",
     )
 
 
@@ -273,7 +298,9 @@ class Level(_Model):
     title: str = Field(min_length=1, description="The level's name on screen.")
     chapter: str = Field(min_length=1, description="The chapter the level belongs to.")
     order: int = Field(strict=True, description="The level's place within its chapter.")
-    concepts: list[str] = Field(default_factory=list, description="What the level teaches.")
+    concepts: list[Concept] = Field(
+        default_factory=list, description="What the level teaches, from the pack's vocabulary."
+    )
     brief: str = Field(min_length=1, description="Markdown shown before play.")
     settings: Settings = Field(
         default_factory=Settings, description="How the machine runs: every key is optional."
@@ -292,6 +319,12 @@ class Level(_Model):
     )
     goals: list[Goal] = Field(
         min_length=1, description="Every goal must hold, on every variant, for a win."
+    )
+    starter_fails: list[GoalName] = Field(
+        default_factory=list,
+        description="The goals the starter code (or, with `policy: player`, the plain FIFO "
+        "order) must fail: `validate` checks that it fails each, on some variant, so it "
+        "loses for the reason the level teaches.",
     )
     solution_order: list[str] | None = Field(
         None,

@@ -35,13 +35,15 @@ def _error(verdict: Verdict) -> CodeErrorInfo | None:
     return next((v.error for v in verdict.variants if v.error is not None), None)
 
 
-def starters(loaded: LoadedLevel) -> list[tuple[str, Attempt]]:
-    """Every way the level must be lost: its starter code, each wrong choice, plain FIFO."""
+def starters(loaded: LoadedLevel) -> list[tuple[str, Attempt, list[str]]]:
+    """Every way the level must be lost: its starter code, each wrong choice, plain FIFO,
+    each with the goals it must fail (`starter_fails`, a choice's `fails`)."""
     level = loaded.level
     answers = {t.name: t.answer for t in level.tasks if t.choose and t.answer}
-    out: list[tuple[str, Attempt]] = []
+    out: list[tuple[str, Attempt, list[str]]] = []
+    must = list(level.starter_fails)
     if level.editable_tasks():
-        out.append(("the starter code", Attempt(choices=dict(answers))))
+        out.append(("the starter code", Attempt(choices=dict(answers)), must))
     for task in level.choose_tasks():
         for choice in task.choose or []:
             if choice.label != task.answer:
@@ -50,11 +52,21 @@ def starters(loaded: LoadedLevel) -> list[tuple[str, Attempt]]:
                     (
                         f"choice {choice.label} of {task.name}",
                         Attempt(reference=True, choices=wrong),
+                        list(choice.fails),
                     )
                 )
     if level.settings.policy == "player":
-        out.append(("the plain FIFO order", Attempt(reference=True, order=[])))
+        out.append(("the plain FIFO order", Attempt(reference=True, order=[]), must))
     return out
+
+
+def _failed_goals(verdict: Verdict) -> set[str]:
+    """The goals (by name: `max_wait`, ...) that failed on some variant or random order."""
+    failed = {g.goal.split(" ")[0].split(":")[0] for v in verdict.variants for g in v.goals
+              if not g.passed}  # fmt: skip
+    if verdict.losing_order is not None:
+        failed |= {g.goal.split(" ")[0].split(":")[0] for g in verdict.losing_order.failed}
+    return failed
 
 
 def prove(loaded: LoadedLevel) -> Proof:
@@ -73,7 +85,7 @@ def prove(loaded: LoadedLevel) -> Proof:
     ]
     attempts += [
         (attempt, Options(shuffle=0 if attempt.order is not None else SHUFFLES, timeline=False))
-        for _, attempt in ways
+        for _, attempt, _must in ways
     ]
     reference, *others = check_many(loaded, attempts)
     error = _error(reference)
@@ -93,7 +105,7 @@ def prove(loaded: LoadedLevel) -> Proof:
             "nothing for the player to do: no editable task, no choose task, and the policy "
             "is not player"
         )
-    for (what, _attempt), verdict in zip(ways, others, strict=True):
+    for (what, _attempt, must), verdict in zip(ways, others, strict=True):
         error = _error(verdict)
         if error is not None:
             proof.errors.append(error)
@@ -101,6 +113,11 @@ def prove(loaded: LoadedLevel) -> Proof:
             proof.problems.append(
                 f"{what} already wins: it must lose on some variant (or some of "
                 f"{SHUFFLES} random orders)"
+            )
+        elif missing := [goal for goal in must if goal not in _failed_goals(verdict)]:
+            proof.problems.append(
+                f"{what} loses, but not for the reason the level says: it does not fail "
+                f"{', '.join(missing)} ({_first_failure(verdict)})"
             )
         else:
             proof.facts.append(f"{what} loses ({_first_failure(verdict)})")

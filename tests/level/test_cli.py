@@ -446,3 +446,31 @@ def test_help_names_the_pick_event(home):
     r = sg("check", "--help", home=home)
     assert r.returncode == 0
     assert "a line of type pick with --events" in " ".join(r.stdout.split())
+
+
+def test_validate_checks_the_starter_loses_for_the_reason_the_level_says(home, tmp_path):
+    level = tmp_path / "wrong-reason.yaml"
+    text = HOG.read_text().replace("starter_fails: [max_wait]", "starter_fails: [all_finish]")
+    level.write_text(text)
+    r = sg("validate", str(level), home=home)
+    assert r.returncode == 1, r.stderr
+    assert r.stdout == ""
+    assert r.stderr == (
+        f"{level}: the starter code loses, but not for the reason the level says: it "
+        "does not fail all_finish (variant seed 0: max_wait heartbeat <= 6: heartbeat "
+        "waited 76 ticks (t=5..81) while cruncher ran)\n"
+    )
+
+
+def test_a_concept_outside_the_vocabulary_is_refused_at_its_line(home, tmp_path):
+    level = tmp_path / "typo.yaml"
+    level.write_text(
+        HOG.read_text().replace(
+            "concepts: [cooperative-multitasking, starvation]",
+            "concepts: [cooperative-multitasking, starvaton]",
+        )
+    )
+    r = sg("validate", str(level), home=home)
+    assert r.returncode == 2
+    assert r.stderr.endswith("not 'starvaton': did you mean 'starvation'?\n")
+    assert r.stderr.startswith(f"{level}:6:38: every item of concepts must be one of ")
