@@ -17,7 +17,7 @@ id: {id}                        # unique slug: lower-case letters, digits, dashe
 title: TODO The Title           # the level's name on screen
 chapter: My levels              # levels are grouped by chapter ...
 order: 1                        # ... and ordered within it
-concepts: [starvation, cooperative-multitasking]   # what it teaches: see the vocabulary in docs/authoring.md
+concepts: [starvation, cooperative-multitasking]   # from the vocabulary (docs/authoring.md)
 brief: |                        # markdown, shown before play
   TODO: tell the player what is going on and what to do.
 
