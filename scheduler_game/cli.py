@@ -46,6 +46,13 @@ def _parser() -> argparse.ArgumentParser:
     play.add_argument("level", metavar="LEVEL", help="a level id or a path to a level file")
     play.add_argument("--solution", metavar="FILE", help="start with this file's code")
 
+    interview = sub.add_parser(
+        "interview", parents=[common], help="interview practice: a problem, a clock, no hints"
+    )
+    interview.add_argument(
+        "--minutes", type=int, default=30, metavar="N", help="the clock (default 30 minutes)"
+    )
+
     serve = sub.add_parser("serve", parents=[common], help="serve the game to a browser")
     serve.add_argument("--port", type=int, default=8000)
 
@@ -178,6 +185,15 @@ def cmd_play(args: argparse.Namespace) -> int:
         except LevelErrors as bad:
             raise UsageError("\n".join(e.format() for e in bad.errors)) from None
     YieldApp(levels=args.levels, open_level=loaded, solution=solution).run()
+    return EXIT_WON
+
+
+def cmd_interview(args: argparse.Namespace) -> int:
+    from scheduler_game.ui.app import YieldApp
+
+    if args.minutes < 1:
+        raise UsageError("--minutes:1:1: N must be 1 or more")
+    YieldApp(levels=args.levels, practice=args.minutes).run()
     return EXIT_WON
 
 

@@ -23,6 +23,14 @@ CREATE TABLE IF NOT EXISTS attempts (
     lines INTEGER
 );
 CREATE INDEX IF NOT EXISTS attempts_level ON attempts(level);
+CREATE TABLE IF NOT EXISTS practice (
+    id INTEGER PRIMARY KEY,
+    level TEXT NOT NULL,
+    at TEXT NOT NULL,
+    seconds REAL NOT NULL,
+    minutes INTEGER NOT NULL,
+    passed INTEGER NOT NULL
+);
 """
 
 
@@ -59,6 +67,27 @@ class SaveStore:
                 "INSERT INTO attempts(level, at, passed, ticks, lines) VALUES (?, ?, ?, ?, ?)",
                 (level, datetime.now(UTC).isoformat(), int(passed), ticks, lines),
             )
+
+    def record_practice(self, level: str, seconds: float, minutes: int, passed: bool) -> None:
+        """An interview practice: the first submission's result and the time it took."""
+        with self._connect() as db:
+            db.execute(
+                "INSERT INTO practice(level, at, seconds, minutes, passed) VALUES (?, ?, ?, ?, ?)",
+                (level, datetime.now(UTC).isoformat(), seconds, minutes, int(passed)),
+            )
+
+    def practices(self, level: str | None = None) -> list[tuple[str, float, int, bool]]:
+        """Every practice (of one level, if given), oldest first: (level, seconds,
+        minutes, passed)."""
+        if not self.path.exists():
+            return []
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT level, seconds, minutes, passed FROM practice "
+                "WHERE ? IS NULL OR level = ? ORDER BY id",
+                (level, level),
+            ).fetchall()
+        return [(lvl, secs, mins, bool(ok)) for lvl, secs, mins, ok in rows]
 
     def summary(self) -> dict[str, LevelProgress]:
         if not self.path.exists():

@@ -40,8 +40,12 @@ class YieldApp(App[None]):
         open_level: LoadedLevel | None = None,
         solution: SolutionFile | None = None,
         store: SaveStore | None = None,
+        practice: int | None = None,
+        pack: bool = True,
     ) -> None:
         super().__init__()
+        self.pack = pack  # False: only the given folders (tests, a pack under review)
+        self.practice = practice  # minutes: start in interview practice once levels are read
         self.levels = levels or []
         self.drafts = Drafts()
         self.store = store
@@ -75,13 +79,27 @@ class YieldApp(App[None]):
         is drawn at once and fills in when they are read."""
         from scheduler_game.ui.catalog import load_catalog
 
-        catalog = load_catalog(self.levels, self.store)
+        catalog = load_catalog(self.levels, self.store, pack=self.pack)
         self.call_from_thread(self._levels_loaded, catalog, quiet)
 
     def _levels_loaded(self, catalog: Catalog, quiet: bool) -> None:
         self.select.refresh_catalog(catalog)
+        if self.practice is not None:
+            minutes, self.practice = self.practice, None
+            self.start_practice(minutes)
         if not quiet:
             self.notify("Levels reloaded")
+
+    def start_practice(self, minutes: int = 30) -> None:
+        """Interview practice on an unsolved problem of the interview track."""
+        from scheduler_game.ui.screens.practice import PracticeScreen
+
+        catalog = self.select.catalog
+        entry = catalog.practice_pick() if catalog is not None else None
+        if entry is None or entry.loaded is None:
+            self.notify("No interview problems found (levels tagged interview).")
+            return
+        self.push_screen(PracticeScreen(entry.loaded, self.drafts, minutes))
 
     def reload_catalog(self, quiet: bool = False) -> None:
         self.load_levels(quiet=quiet)

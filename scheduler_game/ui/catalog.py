@@ -3,6 +3,7 @@ select lists. A level file that fails to load is listed with its error, never hi
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,13 +50,29 @@ class Catalog:
                 return entry
         return None
 
+    def practice_pick(self, rng: random.Random | None = None) -> Entry | None:
+        """An interview problem for practice: a random unsolved one (any, once all are)."""
+        problems = [
+            e for e in self.entries
+            if e.loaded is not None and "interview" in e.loaded.level.concepts
+        ]  # fmt: skip
+        unsolved = [e for e in problems if e.status != "solved"] or problems
+        return (rng or random.Random()).choice(unsolved) if unsolved else None
 
-def load_catalog(extra: list[str] | None = None, store: SaveStore | None = None) -> Catalog:
+
+def load_catalog(
+    extra: list[str] | None = None, store: SaveStore | None = None, *, pack: bool = True
+) -> Catalog:
+    """Every level: the game's own pack (unless `pack` is False), then the folders of
+    SCHEDULER_GAME_LEVELS, then `extra`."""
     progress = (store or SaveStore()).summary()
-    pack = pack_dir()
+    own = pack_dir()
+    dirs = level_dirs(extra)
+    if not pack and own is not None:
+        dirs = [d for d in dirs if d.resolve() != own.resolve()]
     loaded_entries: list[tuple[tuple[int, str, int, str], Entry]] = []
-    for rank, folder in enumerate(level_dirs(extra)):
-        custom = pack is None or folder.resolve() != pack.resolve()
+    for rank, folder in enumerate(dirs):
+        custom = own is None or folder.resolve() != own.resolve()
         for f in level_files([folder]):
             try:
                 loaded = load_level(f)

@@ -115,6 +115,7 @@ class LevelSession:
         *,
         policy: str | None = None,
         ask: bool = True,
+        shuffle: int = 0,
         on_live: Callable[[LiveRun], None] | None = None,
         on_done: Callable[[Verdict | None], None],
         every: float = 0.1,
@@ -125,7 +126,7 @@ class LevelSession:
         `policy: player` level the run stops to ask at the first choice past the picks
         made so far; with `ask=False` the rest runs first come, first served."""
         ask = ask and self.player_picks and policy is None
-        options = Options(policy=policy, where=True, ask=ask)
+        options = Options(policy=policy, where=True, ask=ask, shuffle=shuffle)
         watcher = _Watcher(on_live, every) if on_live is not None else None
         run = CheckRun(self.loaded, [(self.attempt(), options)], watcher)
 
@@ -189,7 +190,11 @@ class LevelSession:
         stars = 1
         if par_ticks is not None and ticks <= par_ticks:
             stars += 1
-        if par_lines is not None and verdict.lines is not None and verdict.lines <= par_lines:
+        writes = any(t.editable for t in self.level.tasks)
+        if not writes:  # no code to write (a choice, an order): lines are not scored
+            par_lines = None
+            stars += 1
+        elif par_lines is not None and verdict.lines is not None and verdict.lines <= par_lines:
             stars += 1
         return Score(ticks, switches, worst, verdict.lines, stars, par_ticks, par_lines)
 

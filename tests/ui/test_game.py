@@ -35,8 +35,13 @@ def store(tmp_path):
 
 
 def app_for(store, level: Path | None = None, levels=None) -> YieldApp:
+    """The game on the-hog (as if it were the whole pack) and `levels`."""
     loaded = load_level(level) if level is not None else None
-    return YieldApp(levels=[str(p) for p in levels or []], open_level=loaded, store=store)
+    pack = store.home.parent / "pack"
+    pack.mkdir(exist_ok=True)
+    (pack / HOG.name).write_text(HOG.read_text())
+    folders = [str(pack), *(str(p) for p in levels or [])]
+    return YieldApp(levels=folders, open_level=loaded, store=store, pack=False)
 
 
 async def until(pilot, condition, timeout: float = 30.0) -> None:
@@ -71,7 +76,7 @@ async def test_level_select_lists_chapters_progress_and_broken_files(tmp_path, s
         options = screen.query_one("#levels", OptionList)
         await until(pilot, lambda: screen.catalog is not None)
         labels = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
-        assert labels[0] == "Cooperative multitasking"
+        assert labels[0] == "Cooperative multitasking (pack)"
         assert labels[1] == "  ○ The Hog  ◀ next"
         assert labels[2] == "mine (could not load)"
         assert labels[3] == "  ✗ bad.yaml"

@@ -114,3 +114,16 @@ def test_zoom_levels_reach_the_whole_run():
     assert zoom_levels(137) == [1, 2, 5, 10, 20, 50, 100, 200]
     assert zoom_levels(1) == [1]
     assert zoom_levels(1_000_000)[-1] == 1_000_000
+
+
+def test_a_level_with_no_code_to_write_scores_no_lines():
+    """A choice (or an order) is the whole answer: the lines star is not withheld."""
+    session = LevelSession(PICK_ONE)
+    session.set_choice("cruncher", "B")
+    verdict = check_level(PICK_ONE, session.attempt())
+    score = session.score(verdict)
+    assert score is not None and verdict.lines is None
+    assert (score.lines, score.par_lines) == (None, None)
+    assert score.stars == 2  # the win and the lines star; pick-one has no par for ticks
+    md = verdict_markdown(PICK_ONE.level, verdict, score)
+    assert "lines of code" not in md

@@ -17,12 +17,21 @@ from scheduler_game.ui.widgets.taskcode import TaskCode
 
 ROOT = Path(__file__).resolve().parents[2]
 HOG = ROOT / "levels" / "01-cooperative" / "the-hog.yaml"
+TEST_LEVELS = ROOT / "tests" / "level" / "levels"
 SIZES = [(80, 24), (120, 40)]
 
 
 def make_app(tmp_path: Path, level: bool = True) -> YieldApp:
+    """The game on the-hog and the test levels only: the pack grows, these stay put."""
     loaded = load_level(HOG) if level else None
-    return YieldApp(open_level=loaded, store=SaveStore(home=tmp_path / "home"))
+    folder = tmp_path / "levels"
+    folder.mkdir()
+    (folder / "the-hog.yaml").write_text(HOG.read_text())
+    for f in TEST_LEVELS.glob("*.yaml"):
+        (folder / f.name).write_text(f.read_text())
+    return YieldApp(
+        levels=[str(folder)], open_level=loaded, store=SaveStore(home=tmp_path / "home"), pack=False
+    )
 
 
 async def _run(pilot, solution: bool = False) -> None:

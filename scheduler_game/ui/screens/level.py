@@ -137,6 +137,10 @@ class LevelScreen(Stepping, Screen[None]):
         if editable:
             self.query_one(TabbedContent).active = f"tab-task-{editable[0].name}"
             self.query_one(TabbedContent).active = "tab-brief"
+        self.ready()
+
+    def ready(self) -> None:
+        """The screen is built (a screen that extends this one starts its own here)."""
 
     def _warm_up(self) -> None:
         """Start the next run's sandbox child now, while the player reads or types: a
@@ -211,13 +215,14 @@ class LevelScreen(Stepping, Screen[None]):
 
     _picking: bool | None = False  # True: go on with one more pick; None: the rest FIFO
 
-    def _start(self, ask: bool = True) -> None:
+    def _start(self, ask: bool = True, shuffle: int = 0) -> None:
         self._pause()
         for code in self.query(TaskCode):
             code.check_now()  # so a crash or refusal shown after the run stays shown
         self._say("Running… (escape stops)")
         self.run = self.session.start(
             ask=ask,
+            shuffle=shuffle,
             on_live=lambda live: self.post_message(RunGrew(live)),
             on_done=lambda verdict: self.post_message(RunEnded(verdict)),
         )
@@ -346,7 +351,11 @@ class LevelScreen(Stepping, Screen[None]):
             view.focus()
             view.cursor = where.tick
 
-        self.app.push_screen(VerdictScreen(self.level, verdict, score), after)  # type: ignore[arg-type]
+        screen = VerdictScreen(self.level, verdict, score, **self._verdict_extras())  # type: ignore[arg-type]
+        self.app.push_screen(screen, after)
+
+    def _verdict_extras(self) -> dict[str, object]:
+        return {}
 
     def action_verdict(self) -> None:
         if self.verdict is not None:

@@ -53,6 +53,7 @@ class LevelSelectScreen(Screen[None]):
     BINDINGS = [
         Binding("enter", "open", "Play", show=True),
         Binding("n", "next_up", "Next unsolved"),
+        Binding("i", "practice", "Interview practice"),
         Binding("f5", "reload", "Reload levels"),
     ]
 
@@ -139,6 +140,9 @@ class LevelSelectScreen(Screen[None]):
     def action_next_up(self) -> None:
         if self.catalog is not None:
             self._open(self.catalog.next_up())
+
+    def action_practice(self) -> None:
+        self.app.start_practice()  # type: ignore[attr-defined]
 
     def action_reload(self) -> None:
         self.app.reload_catalog()  # type: ignore[attr-defined]

@@ -37,20 +37,24 @@ def _stars(score: Score) -> str:
     return "★" * score.stars + "☆" * (3 - score.stars)
 
 
-def verdict_markdown(level: Level, verdict: Verdict, score: Score | None) -> str:
-    """The verdict in words, as markdown (tested without a screen)."""
+def verdict_markdown(
+    level: Level, verdict: Verdict, score: Score | None, *, practice: str | None = None
+) -> str:
+    """The verdict in words, as markdown (tested without a screen). `practice`: the
+    interview practice's summary line; the debrief is then shown, won or lost."""
     md: list[str] = []
+    if practice is not None:
+        md += [practice, ""]
     if verdict.error is not None:
         md += ["# Could not run", "", f"`{visible(verdict.error.format())}`"]
         return "\n".join(md)
     if score is not None:
         md += [f"# Solved {_stars(score)}", ""]
         ticks = f"**{score.ticks}** ticks" + _par(score.par_ticks)
-        lines = "-" if score.lines is None else f"**{score.lines}**"
-        md += [
-            f"{ticks} · **{score.switches}** switches · worst wait **{score.worst_wait}** · "
-            f"{lines} lines of code{_par(score.par_lines)}"
-        ]
+        figures = f"{ticks} · **{score.switches}** switches · worst wait **{score.worst_wait}**"
+        if score.lines is not None:
+            figures += f" · **{score.lines}** lines of code{_par(score.par_lines)}"
+        md += [figures]
         if verdict.shuffled:
             md += ["", f"It also won under {verdict.shuffled} random orders of every variant."]
         if level.debrief:
@@ -88,6 +92,8 @@ def verdict_markdown(level: Level, verdict: Verdict, score: Score | None) -> str
                f"`{', '.join(visible(o) for o in lo.order[:20])}`."]  # fmt: skip
     if verdict.stopped:
         md += ["", f"Stopped: {visible(verdict.stopped)}"]
+    if practice is not None and level.debrief:
+        md += ["", "## Debrief", "", level.debrief]
     return "\n".join(md)
 
 
@@ -115,17 +121,21 @@ class VerdictScreen(ModalScreen[ShowWhere | None]):
     VerdictScreen .body { height: auto; max-height: 100%; }
     """
 
-    def __init__(self, level: Level, verdict: Verdict, score: Score | None) -> None:
+    def __init__(
+        self, level: Level, verdict: Verdict, score: Score | None, practice: str | None = None
+    ) -> None:
         super().__init__(classes="-won" if score is not None else "-lost")
         self.level = level
         self.verdict = verdict
         self.score = score
+        self.practice = practice
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(visible(self.level.title), classes="title")
             with VerticalScroll(classes="body"):
-                yield Markdown(verdict_markdown(self.level, self.verdict, self.score))
+                md = verdict_markdown(self.level, self.verdict, self.score, practice=self.practice)
+                yield Markdown(md)
         yield Footer()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
