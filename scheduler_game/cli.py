@@ -198,7 +198,70 @@ def cmd_interview(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    raise UsageError("scheduler-game serve: the game screens are not built yet")
+    """The game in a browser, on localhost only, through textual-serve: each browser tab
+    starts its own `python -m scheduler_game` (with the same --levels).
+
+    The page must load nothing from the internet. textual-serve ships its script, CSS and
+    Roboto Mono font files, but its page template takes the font's CSS from Google Fonts:
+    we serve that template with the link replaced by @font-face rules on the shipped
+    files, and refuse to serve if any other http(s) fetch is left in it.
+    """
+    import re
+    import shlex
+    import tempfile
+
+    import textual_serve
+    from textual_serve.server import Server
+
+    if not 0 < args.port < 65536:
+        raise UsageError(f"--port {args.port}:1:1: a port is a number from 1 to 65535")
+    package = Path(textual_serve.__file__).parent
+    page = (package / "templates" / "app_index.html").read_text(encoding="utf-8")
+    faces = "".join(
+        f'@font-face {{ font-family: "Roboto Mono"; font-style: {style}; '
+        f'font-weight: 100 700; src: url("{{{{ config.static.url }}}}fonts/{name}") '
+        'format("truetype"); }\n'
+        for style, name in [
+            ("normal", "RobotoMono-VariableFont_wght.ttf"),
+            ("italic", "RobotoMono-Italic-VariableFont_wght.ttf"),
+        ]
+        if (package / "static" / "fonts" / name).is_file()
+    )
+    page = re.sub(
+        r"<link\b[^>]*\bhref=\"https?://fonts\.googleapis\.com/[^\"]*\"[^>]*>",
+        lambda _: f"<style>\n{faces}</style>",
+        page,
+    )
+    remote = re.search(
+        r"""(?:\bsrc\s*=\s*|<link\b[^>]*\bhref\s*=\s*|url\(\s*|@import\s+)["']?(?:https?:)?//""",
+        page,
+    )
+    if remote:
+        raise UsageError(
+            f"{package / 'templates' / 'app_index.html'}:1:1: this textual-serve's page "
+            f"loads from the internet ({page[remote.start() : remote.start() + 60]!r}); "
+            "scheduler-game serve only serves pages that work offline"
+        )
+    command = shlex.join(
+        [sys.executable, "-m", "scheduler_game"]
+        + [part for folder in args.levels for part in ("--levels", str(Path(folder).resolve()))]
+    )
+    url = f"http://localhost:{args.port}"
+
+    class LocalServer(Server):
+        async def on_startup(self, app: Any) -> None:
+            print(f"Yield is served on {url}: open it in a browser. ctrl+c stops.", flush=True)
+
+    with tempfile.TemporaryDirectory(prefix="scheduler-game-serve-") as templates:
+        Path(templates, "app_index.html").write_text(page, encoding="utf-8")
+        server = LocalServer(
+            command, host="localhost", port=args.port, title="Yield", templates_path=templates
+        )
+        try:
+            server.serve()
+        except OSError as err:  # the port is taken, or localhost can't be bound
+            raise UsageError(f"--port {args.port}:1:1: cannot serve on {url}: {err}") from None
+    return EXIT_WON
 
 
 def _parse_choices(items: list[str]) -> dict[str, str]:
@@ -470,7 +533,7 @@ def cmd_list(args: argparse.Namespace) -> int:
                 "chapter": level.chapter,
                 "solved": bool(p and p.solved),
                 "best": p.best if p else None,
-                "_order": (level.chapter, level.order),
+                "_order": (str(f.parent), level.order),  # chapters in their folders' order
             }
         )
     rows.sort(key=lambda r: r["_order"])

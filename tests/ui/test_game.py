@@ -360,3 +360,28 @@ async def test_a_crash_in_the_players_code_is_shown_at_its_line(store):
         assert code.editor.cursor_location == (3, 0)
         issues = str(code.query_one(".issues", Static).render())
         assert issues == "✗ line 4, col 1: ZeroDivisionError: division by zero"
+
+
+async def test_the_level_file_reloads_when_it_changes_and_keeps_the_draft(store, tmp_path):
+    level = tmp_path / "mine.yaml"
+    level.write_text(HOG.read_text())
+    app = app_for(store, level)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        code = screen.query_one("#code-cruncher", TaskCode)
+        code.editor.load_text("async def cruncher():\n    pass  # mine\n")
+        await pilot.pause()
+        # a broken file: the error at its line, the screen stays
+        level.write_text(HOG.read_text().replace("title: The Hog", "title: [The Hog"))
+        await until(pilot, lambda: status(screen).startswith("✗ "))
+        assert status(screen) == (
+            f"✗ {level}:4:8: YAML syntax: expected ',' or ']', but got ':' (while parsing a "
+            "flow sequence at line 3) (the level comes back when the file loads again)"
+        )
+        assert app.screen is screen
+        # fixed: the screen comes back with the new file, the draft kept
+        level.write_text(HOG.read_text().replace("title: The Hog", "title: The Big Hog"))
+        await until(pilot, lambda: screen.sub_title == "Cooperative multitasking · The Big Hog")
+        assert app.screen is screen and screen.level.title == "The Big Hog"
+        code = screen.query_one("#code-cruncher", TaskCode)
+        assert code.editor.text == "async def cruncher():\n    pass  # mine\n"

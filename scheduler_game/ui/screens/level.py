@@ -27,6 +27,7 @@ from scheduler_game.level.verdict import CodeErrorInfo, VariantVerdict, Verdict
 from scheduler_game.timeline import Timeline, task_letter
 from scheduler_game.ui.messages import RunEnded, RunGrew
 from scheduler_game.ui.screens.pick import PickScreen, Ready
+from scheduler_game.ui.screens.reload import Reloading
 from scheduler_game.ui.screens.stepping import Stepping
 from scheduler_game.ui.screens.verdict import ShowWhere, VerdictScreen
 from scheduler_game.ui.session import (
@@ -46,7 +47,7 @@ from scheduler_game.visible import visible
 _TIMELINE_KEYS = {"step", "replay", "play", "goto", "variant", "speed"}
 
 
-class LevelScreen(Stepping, Screen[None]):
+class LevelScreen(Stepping, Reloading, Screen[None]):
     BINDINGS = [
         Binding("ctrl+r", "run", "Run", priority=True),
         Binding("escape", "stop", "Back"),
@@ -78,7 +79,13 @@ class LevelScreen(Stepping, Screen[None]):
 
     def __init__(self, loaded: LoadedLevel, drafts: Drafts) -> None:
         super().__init__()
-        self.session = LevelSession(loaded, drafts)
+        self.reset(loaded, drafts)
+        self.speed = 2
+        self.player: Timer | None = None
+
+    def reset(self, loaded: LoadedLevel, drafts: Drafts | None = None) -> None:
+        """Start afresh on `loaded` (a new screen, or its level file changed)."""
+        self.session = LevelSession(loaded, drafts or self.session.drafts)
         self.level = loaded.level
         self.run: CheckRun | None = None
         self.compare_run: CheckRun | None = None
@@ -88,8 +95,7 @@ class LevelScreen(Stepping, Screen[None]):
         self.trace: object | None = None
         self.starts: list[int] | None = None
         self.hints_shown = 0
-        self.speed = 2
-        self.player: Timer | None = None
+        self.remove_class("-comparing")
 
     # -- building the screen
 
@@ -100,6 +106,11 @@ class LevelScreen(Stepping, Screen[None]):
             with TabPane("Brief", id="tab-brief"), VerticalScroll(id="brief-scroll"):
                 yield Markdown(level.brief, id="brief")
                 yield Static(id="hints")
+            if level.setup:
+                with TabPane("setup", id="tab-setup"):
+                    yield TextArea.code_editor(
+                        level.setup, language="python", read_only=True, id="setup"
+                    )
             for task in level.tasks:
                 title = f"{task.name} ✎" if task.editable else task.name
                 if task.choose:
@@ -123,8 +134,15 @@ class LevelScreen(Stepping, Screen[None]):
 
     def on_mount(self) -> None:
         self.title = "Yield"
-        self.sub_title = f"{self.level.chapter} · {self.level.title}"
         self._warm_up()
+        self._filled()
+        if self.watch_file:
+            self._watch()
+        self.ready()
+
+    def _filled(self) -> None:
+        """The screen's parts show the level (after composing it, or composing it again)."""
+        self.sub_title = f"{self.level.chapter} · {self.level.title}"
         self.query_one(GoalsView).show_level(self.level)
         self.query_one(OutputLog).set_entries([])
         self._label()
@@ -133,11 +151,6 @@ class LevelScreen(Stepping, Screen[None]):
             self._say("You are the scheduler: run (ctrl+r), and pick who runs at every choice.")
         else:
             self._say("Read the brief, write your code in the ✎ tab, and run it with ctrl+r.")
-        editable = [t for t in self.level.tasks if t.editable or t.choose]
-        if editable:
-            self.query_one(TabbedContent).active = f"tab-task-{editable[0].name}"
-            self.query_one(TabbedContent).active = "tab-brief"
-        self.ready()
 
     def ready(self) -> None:
         """The screen is built (a screen that extends this one starts its own here)."""

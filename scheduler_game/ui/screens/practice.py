@@ -28,6 +28,8 @@ def clock(seconds: float) -> str:
 class PracticeScreen(LevelScreen):
     """A level screen with a clock, no hints, and one judged submission."""
 
+    watch_file = False
+
     def __init__(self, loaded: LoadedLevel, drafts: Drafts, minutes: int) -> None:
         super().__init__(loaded, drafts)
         self.minutes = minutes
