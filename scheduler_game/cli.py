@@ -82,6 +82,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--json", action="store_true", help="print the verdict as JSON")
     check.add_argument(
+        "--svg",
+        metavar="FILE",
+        help="also write the timeline as an SVG picture to FILE (the first variant that "
+        "lost, else the first)",
+    )
+    check.add_argument(
         "--events",
         action="store_true",
         help="print the run as it happens, one JSON object a line (run, slice, output, "
@@ -329,7 +335,12 @@ def _check(args: argparse.Namespace) -> int:
     verdict = check_level(
         loaded,
         attempt,
-        Options(shuffle=args.shuffle, policy=args.policy, timeline=not args.json, ask=ask),
+        Options(
+            shuffle=args.shuffle,
+            policy=args.policy,
+            timeline=not args.json or bool(args.svg),
+            ask=ask,
+        ),
         listen=listen,
     )
     code = verdict.exit_code()
@@ -345,6 +356,8 @@ def _check(args: argparse.Namespace) -> int:
         from scheduler_game.report import render
 
         render(verdict, _console())
+    if args.svg and code != EXIT_UNUSABLE and verdict.variants:
+        _write_svg(verdict, Path(args.svg))
     if code == EXIT_UNUSABLE:
         for error in [verdict.error, *(v.error for v in verdict.variants)]:
             if error is not None:
@@ -352,6 +365,23 @@ def _check(args: argparse.Namespace) -> int:
     elif solution is not None or attempt.choices or order is not None:
         _record(verdict)
     return code
+
+
+def _write_svg(verdict: Any, path: Path) -> None:
+    from scheduler_game.svg import timeline_svg
+    from scheduler_game.timeline import Timeline
+
+    variant = next((v for v in verdict.variants if not v.passed), verdict.variants[0])
+    if variant.trace is not None:
+        timeline = Timeline.from_trace(variant.trace, end=variant.ticks)
+    else:
+        timeline = Timeline.from_segments(variant.timeline, variant.idle, end=variant.ticks)
+    title = f"{verdict.title} (seed {variant.seed}): {variant.outcome}"
+    try:
+        path.write_text(timeline_svg(timeline, title), encoding="utf-8")
+    except OSError as err:
+        raise UsageError(f"{path}:1:1: cannot write the SVG: {err.strerror}") from None
+    _say(f"wrote {path}", err=True)
 
 
 def _player_asks(loaded: Any, args: argparse.Namespace) -> bool:

@@ -32,6 +32,7 @@ Everywhere: **ctrl+q** quit, **F1** this help, **ctrl+p** the command palette
 | **F3** | what if it were preemptive? your code under a preemptive scheduler, both timelines |
 | **F4** | the next hint |
 | **ctrl+t** | move to the timeline |
+| **ctrl+s** | save the timeline as an SVG picture (LEVEL-seedN.svg, in the current folder) |
 
 ## The timeline
 

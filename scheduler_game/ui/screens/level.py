@@ -56,6 +56,7 @@ class LevelScreen(Stepping, Reloading, Screen[None]):
         Binding("f2", "verdict", "Verdict"),
         Binding("f3", "compare", "Preemptive?"),
         Binding("f4", "hint", "Hint"),
+        Binding("ctrl+s", "save_svg", "Save SVG", show=False),
         Binding("n", "step(1)", "Step"),
         Binding("b", "step(-1)", "Step back"),
         Binding("space", "play", "Play"),
@@ -432,6 +433,25 @@ class LevelScreen(Stepping, Reloading, Screen[None]):
 
     def action_focus_timeline(self) -> None:
         self.query_one("#timeline", TimelineView).focus()
+
+    def action_save_svg(self) -> None:
+        """The timeline on screen as an SVG file, to share."""
+        from pathlib import Path
+
+        from scheduler_game.svg import timeline_svg
+
+        if self.timeline is None or self.verdict is None:
+            self.notify("Run the level first (ctrl+r): then ctrl+s saves its timeline.")
+            return
+        variant = self.verdict.variants[self.variant]
+        path = Path(f"{self.level.id}-seed{variant.seed}.svg").resolve()
+        title = f"{self.level.title} (seed {variant.seed}): {variant.outcome}"
+        try:
+            path.write_text(timeline_svg(self.timeline, title), encoding="utf-8")
+        except OSError as err:
+            self.notify(f"{path}: {err.strerror}", title="Not saved", severity="error")
+            return
+        self.notify(str(path), title="Timeline saved")
 
     # -- hints
 
