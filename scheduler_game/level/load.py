@@ -129,14 +129,14 @@ def _screen_events(text: str, path: str) -> None:
     depth = 0
     try:
         for event in _yaml().parse(io.StringIO(text)):
+            if isinstance(event, CollectionEndEvent):  # not a NodeEvent: look first
+                depth -= 1
+                continue
             if not isinstance(event, NodeEvent):
                 continue
             mark = event.start_mark
             if isinstance(event, AliasEvent) or event.anchor:
                 message = "anchors and aliases (& and *) are not allowed in level files"
-            elif isinstance(event, CollectionEndEvent):
-                depth -= 1
-                continue
             elif getattr(event, "tag", None):
                 tag = str(event.tag).replace("tag:yaml.org,2002:", "!!")
                 message = (

@@ -300,3 +300,10 @@ def test_deep_nesting_is_refused_fast(tmp_path):
     assert deep.splitlines()[line - 1] == "    args: " + "[" * 5000 + "]" * 5000
     assert (line, col) == (12, 40)  # at the bracket one level too deep
     assert message == "nested more than 32 levels deep"
+
+
+def test_many_collections_side_by_side_are_not_nesting():
+    """Depth is how deep, not how many: 40 variants (40 mappings in a list) load."""
+    variants = "variants: [" + ", ".join(f"{{seed: {i}}}" for i in range(40)) + "]\n"
+    level = load_level_text(BASE + variants, "many.yaml").level
+    assert [v.seed for v in level.variants] == list(range(40))
