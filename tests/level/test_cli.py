@@ -248,7 +248,7 @@ def test_shuffle_finds_a_lucky_order_and_it_replays(home):
 
 
 def test_validate_levels(home):
-    r = sg("validate", "levels", str(TEST_LEVELS), home=home)
+    r = sg("validate", "levels/01-cooperative/the-hog.yaml", str(TEST_LEVELS), home=home)
     assert r.returncode == 0, r.stdout + r.stderr
     assert r.stdout.splitlines() == [
         "ok  levels/01-cooperative/the-hog.yaml: the reference wins on 1 variant and under 20 "
