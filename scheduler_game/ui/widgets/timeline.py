@@ -13,7 +13,9 @@ has a glyph as well as a colour, so it reads in a monochrome terminal too.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from rich.segment import Segment
 from rich.style import Style
@@ -39,6 +41,8 @@ from scheduler_game.timeline import (
 
 _LABEL_MAX = 16
 _FIXED_ROWS = 2  # the ruler and the CPU
+_WHOLE_CPU_ROW = 4096  # cells: up to this, the CPU row is worked out for the whole run
+BIG_RUN = 50_000  # marks: a run this big has its rows worked out off the screen's thread
 
 
 def zoom_levels(end: int) -> list[int]:
@@ -125,7 +129,15 @@ class TimelineView(ScrollView, can_focus=True):
         self.reveal = 0  # ticks [0, reveal) are drawn; the rest is still to come
         self.per = 1  # ticks per cell
         self._cache: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
-        self._cpu_cache: LRUCache[tuple[int, int, int, int], list[int]] = LRUCache(64)
+        self._cpu_cache: LRUCache[tuple[int, ...], list[int]] = LRUCache(64)
+        # what each row's cells show, apart from the cursor: moving the cursor restyles
+        # the strips on screen without asking the model again
+        self._rows: LRUCache[tuple[int, ...], list[CellState]] = LRUCache(2048)
+        # a big run's rows are worked out on a thread: a frame draws what is ready, with
+        # dots for the rest, and never waits (see _defer)
+        self._big = False
+        self._pending: dict[tuple[int, ...], Callable[[], list[Any]]] = {}
+        self._computing = False
         self._generation = 0
         self._label_for: Timeline | None = None
         self._label_w = 6
@@ -183,6 +195,9 @@ class TimelineView(ScrollView, can_focus=True):
         self._generation += 1
         self._cache.clear()
         self._cpu_cache.clear()
+        self._rows.clear()
+        self._pending.clear()
+        self._big = self.timeline is not None and sum(map(len, self.timeline.marks)) > BIG_RUN
         cells = -(-max(self.end, 1) // self.per)
         rows = _FIXED_ROWS + (len(self.timeline) if self.timeline is not None else 0)
         self.virtual_size = Size(self.label_width + cells + 1, rows)
@@ -192,7 +207,6 @@ class TimelineView(ScrollView, can_focus=True):
 
     def watch_cursor(self, tick: int) -> None:
         self._scroll_to_cursor()
-        self._cache.clear()
         self.refresh()
         self.post_message(self.CursorMoved(self, tick))
 
@@ -281,8 +295,26 @@ class TimelineView(ScrollView, can_focus=True):
         name = timeline.names[task]
         label = f"{task_letter(task)} {name}"[: label_w - 1].ljust(label_w)
         shown = self._revealed(timeline)
-        states = shown.row(task, start, self.per, cells) if shown.end > start else []
-        states += [None] * (cells - len(states))  # type: ignore[list-item]
+        key = (self._generation, task, start, self.per, cells)
+        cached = self._rows.get(key)
+        if cached is None:
+            per = self.per
+
+            def work() -> list[CellState]:
+                return shown.row(task, start, per, cells) if shown.end > start else []
+
+            if self._big:
+                self._defer(key, work)
+                return Strip(
+                    [
+                        Segment(label, label_style),
+                        Segment("·" * cells, base + self._style("unrevealed")),
+                    ]
+                )
+            cached = work()
+            self._rows[key] = cached
+        states: list[CellState | None] = [*cached]
+        states += [None] * (cells - len(states))
         if self.reveal < timeline.end:  # replaying: what is still to come is dotted
             hidden = max(0, -(-(self.reveal - start) // self.per))
             for i in range(hidden, cells):
@@ -330,15 +362,77 @@ class TimelineView(ScrollView, can_focus=True):
             out.append(Segment("".join(run_text), base + run_style))
         return out
 
+    def _cpu_cells(self, shown: Timeline, start: int, cells: int) -> list[int] | None:
+        """Who held the CPU in each cell of the window. At a zoom that shows the whole run
+        in a few thousand cells, the row is worked out once for the whole run (scrolling
+        then costs nothing); closer in, window by window."""
+        if shown.end <= start:
+            return []
+        total = -(-shown.end // self.per)
+        per = self.per
+        whole = total <= _WHOLE_CPU_ROW
+        key: tuple[int, ...] = (
+            (self._generation, -1, per) if whole else (self._generation, -1, start, per, cells)
+        )
+        who = self._cpu_cache.get(key)
+        if who is None:
+
+            def work() -> list[int]:
+                if whole:
+                    return shown.cpu_row(0, per, total)
+                return shown.cpu_row(start, per, cells)
+
+            if self._big:
+                self._defer(key, work)
+                return None
+            who = work()
+            self._cpu_cache[key] = who
+        if whole:
+            first = start // per
+            return who[first : first + cells]
+        return who
+
+    def _defer(self, key: tuple[int, ...], work: Callable[[], list[Any]]) -> None:
+        """Work out a row on a thread; the strips are drawn again when it is ready."""
+        self._pending[key] = work
+        if not self._computing:
+            self._computing = True
+            self.run_worker(self._compute, thread=True, group="timeline-rows")
+
+    def _compute(self) -> None:
+        """On the worker's thread: every pending row (the model is read only)."""
+        while True:
+            batch = self.app.call_from_thread(self._take_pending)
+            if not batch:
+                return
+            done = [(key, work()) for key, work in batch]
+            self.app.call_from_thread(self._deliver, done)
+
+    def _take_pending(self) -> list[tuple[tuple[int, ...], Callable[[], list[Any]]]]:
+        batch = list(self._pending.items())
+        self._pending.clear()
+        if not batch:
+            self._computing = False
+        return batch
+
+    def _deliver(self, done: list[tuple[tuple[int, ...], list[Any]]]) -> None:
+        for key, cells in done:
+            if key[0] != self._generation:
+                continue  # drawn for a run or a zoom that is gone
+            if key[1] == -1:
+                self._cpu_cache[key] = cells
+            else:
+                self._rows[key] = cells
+        self._cache.clear()
+        self.refresh()
+
     def _cpu_segments(self, start: int, cells: int, base: Style) -> list[Segment]:
         timeline = self.timeline
         assert timeline is not None
         shown = self._revealed(timeline)
-        key = (self._generation, start, self.per, cells)
-        who = self._cpu_cache.get(key)
-        if who is None:
-            who = shown.cpu_row(start, self.per, cells) if shown.end > start else []
-            self._cpu_cache[key] = who
+        who = self._cpu_cells(shown, start, cells)
+        if who is None:  # being worked out
+            return [Segment("·" * cells, base + self._style("unrevealed"))]
         cursor_cell = self._cursor_cell(start, cells)
         cursor_style = self._style("cursor")
         held, idle, unrevealed = self._style("cpu"), self._style("idle"), self._style("unrevealed")
