@@ -54,7 +54,9 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     serve = sub.add_parser("serve", parents=[common], help="serve the game to a browser")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--port", type=int, default=8000, metavar="N", help="the port on localhost (default 8000)"
+    )
 
     check = sub.add_parser("check", parents=[common], help="run a level headless and judge it")
     check.add_argument("level", metavar="LEVEL", help="a level id or a path to a level file")
@@ -204,272 +206,22 @@ def cmd_interview(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """The game in a browser, on localhost only, through textual-serve: each browser tab
-    starts its own `python -m scheduler_game` (with the same --levels).
-
-    The page must load nothing from the internet. textual-serve ships its script, CSS and
-    Roboto Mono font files, but its page template takes the font's CSS from Google Fonts:
-    we serve that template with the link replaced by @font-face rules on the shipped
-    files, and refuse to serve if any other http(s) fetch is left in it.
-    """
-    import re
-    import shlex
-    import tempfile
-
-    import textual_serve
-    from textual_serve.server import Server
+    """The game in a browser on http://localhost:PORT, loading nothing from the internet."""
+    from scheduler_game.serve import CannotServe, serve
 
     if not 0 < args.port < 65536:
         raise UsageError(f"--port {args.port}:1:1: a port is a number from 1 to 65535")
-    package = Path(textual_serve.__file__).parent
-    page = (package / "templates" / "app_index.html").read_text(encoding="utf-8")
-    faces = "".join(
-        f'@font-face {{ font-family: "Roboto Mono"; font-style: {style}; '
-        f'font-weight: 100 700; src: url("{{{{ config.static.url }}}}fonts/{name}") '
-        'format("truetype"); }\n'
-        for style, name in [
-            ("normal", "RobotoMono-VariableFont_wght.ttf"),
-            ("italic", "RobotoMono-Italic-VariableFont_wght.ttf"),
-        ]
-        if (package / "static" / "fonts" / name).is_file()
-    )
-    page = re.sub(
-        r"<link\b[^>]*\bhref=\"https?://fonts\.googleapis\.com/[^\"]*\"[^>]*>",
-        lambda _: f"<style>\n{faces}</style>",
-        page,
-    )
-    remote = re.search(
-        r"""(?:\bsrc\s*=\s*|<link\b[^>]*\bhref\s*=\s*|url\(\s*|@import\s+)["']?(?:https?:)?//""",
-        page,
-    )
-    if remote:
-        raise UsageError(
-            f"{package / 'templates' / 'app_index.html'}:1:1: this textual-serve's page "
-            f"loads from the internet ({page[remote.start() : remote.start() + 60]!r}); "
-            "scheduler-game serve only serves pages that work offline"
-        )
-    command = shlex.join(
-        [sys.executable, "-m", "scheduler_game"]
-        + [part for folder in args.levels for part in ("--levels", str(Path(folder).resolve()))]
-    )
-    url = f"http://localhost:{args.port}"
-
-    class LocalServer(Server):
-        async def on_startup(self, app: Any) -> None:
-            print(f"Yield is served on {url}: open it in a browser. ctrl+c stops.", flush=True)
-
-    with tempfile.TemporaryDirectory(prefix="scheduler-game-serve-") as templates:
-        Path(templates, "app_index.html").write_text(page, encoding="utf-8")
-        server = LocalServer(
-            command, host="localhost", port=args.port, title="Yield", templates_path=templates
-        )
-        try:
-            server.serve()
-        except OSError as err:  # the port is taken, or localhost can't be bound
-            raise UsageError(f"--port {args.port}:1:1: cannot serve on {url}: {err}") from None
+    try:
+        serve(args.port, args.levels)
+    except CannotServe as err:
+        raise UsageError(str(err)) from None
     return EXIT_WON
 
 
-def _parse_choices(items: list[str]) -> dict[str, str]:
-    choices = {}
-    for item in items:
-        task, sep, label = item.partition("=")
-        if not sep or not task or not label:
-            raise UsageError(f"--choose {item}:1:1: write --choose TASK=LABEL")
-        choices[task.strip()] = label.strip()
-    return choices
-
-
 def cmd_check(args: argparse.Namespace) -> int:
-    from scheduler_game.sandbox import process
+    from scheduler_game.check_command import run_check
 
-    process.warm_up()  # the child starts while this process loads the level
-    try:
-        return _check(args)
-    finally:
-        process.discard_warm()
-
-
-def _check(args: argparse.Namespace) -> int:
-    from scheduler_game.level.load import LevelErrors, load_level, load_solution
-    from scheduler_game.level.run import Attempt, Options, check_level
-
-    path = _resolve(args.level, args.levels)
-    try:
-        loaded = load_level(path)
-    except LevelErrors as bad:
-        if args.json:  # scripts get the JSON shape even for an unusable level file
-            first = bad.errors[0]
-            error = {"path": first.path, "line": first.line, "col": first.col}
-            error["message"] = first.message
-            print(
-                json.dumps({"level": args.level, "passed": False, "variants": [], "error": error})
-            )
-        raise UsageError("\n".join(e.format() for e in bad.errors)) from None
-    solution = None
-    if args.solution:
-        try:
-            solution = load_solution(Path(args.solution))
-        except LevelErrors as bad:
-            raise UsageError("\n".join(e.format() for e in bad.errors)) from None
-    if args.shuffle < 0:
-        raise UsageError("--shuffle:1:1: N must be 0 or more")
-    order = None
-    if args.order is not None:
-        order = [p.strip() for p in args.order.split(",") if p.strip()]
-    # --ask on a player level: where the picks run out, stop and say who is ready.
-    ask = bool(args.ask) and _player_asks(loaded, args)
-    attempt = Attempt(
-        solution=solution,
-        reference=args.reference,
-        choices=_parse_choices(args.choose),
-        order=[] if ask and order is None else order,  # no pick given: ask for the first
-    )
-    from scheduler_game.sandbox.process import progress_listener
-
-    if args.events:
-        listen = _event_printer()
-    else:
-        show = _progress_printer(args.shuffle)
-        listen = progress_listener(show) if show is not None else None
-    verdict = check_level(
-        loaded,
-        attempt,
-        Options(
-            shuffle=args.shuffle,
-            policy=args.policy,
-            timeline=not args.json or bool(args.svg),
-            ask=ask,
-        ),
-        listen=listen,
-    )
-    code = verdict.exit_code()
-    if args.json or args.events:
-        data = verdict.model_dump(
-            mode="json", exclude={"variants": {"__all__": {"timeline", "idle"}}}
-        )
-        if args.events:
-            _emit({"type": "verdict", **data})
-        else:
-            print(json.dumps(data, indent=2))
-    elif code != EXIT_UNUSABLE:  # unusable input is said once, on stderr
-        from scheduler_game.report import render
-
-        render(verdict, _console())
-    if args.svg and code != EXIT_UNUSABLE and verdict.variants:
-        _write_svg(verdict, Path(args.svg))
-    if code == EXIT_UNUSABLE:
-        for error in [verdict.error, *(v.error for v in verdict.variants)]:
-            if error is not None:
-                _say(error.format(), err=True)
-    elif solution is not None or attempt.choices or order is not None:
-        _record(verdict)
-    return code
-
-
-def _write_svg(verdict: Any, path: Path) -> None:
-    from scheduler_game.svg import timeline_svg
-    from scheduler_game.timeline import Timeline
-
-    variant = next((v for v in verdict.variants if not v.passed), verdict.variants[0])
-    if variant.trace is not None:
-        timeline = Timeline.from_trace(variant.trace, end=variant.ticks)
-    else:
-        timeline = Timeline.from_segments(variant.timeline, variant.idle, end=variant.ticks)
-    title = f"{verdict.title} (seed {variant.seed}): {variant.outcome}"
-    try:
-        path.write_text(timeline_svg(timeline, title), encoding="utf-8")
-    except OSError as err:
-        raise UsageError(f"{path}:1:1: cannot write the SVG: {err.strerror}") from None
-    _say(f"wrote {path}", err=True)
-
-
-def _player_asks(loaded: Any, args: argparse.Namespace) -> bool:
-    """The player is the scheduler: a `policy: player` level, not run under another
-    policy, and not the reference (its `solution_order` is replayed as `check` does)."""
-    policy = args.policy or loaded.level.settings.policy
-    return policy == "player" and not args.reference
-
-
-def _emit(event: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(event, separators=(",", ":")) + "\n")
-    sys.stdout.flush()
-
-
-def _event_printer() -> Any:
-    """`check --events`: each message from the sandbox, as it comes, as one JSON line.
-
-    Slices are decoded from the packed trace as its batches arrive (`slices_since`).
-    """
-    read_from: dict[tuple[int, int], int] = {}  # (job, seed) -> log index decoded up to
-
-    def listen(message: dict[str, Any], trace: Any) -> None:
-        event = message["event"]
-        seed = message.get("seed")
-        if event == "run":
-            _emit({"type": "run", "seed": seed, "policy": message["policy"]})
-        elif event == "progress":
-            _emit({"type": "progress", "done": message["done"], "total": message["total"]})
-        elif event == "trace":
-            key = (message["job"], seed)
-            slices, read_from[key] = trace.slices_since(read_from.get(key, 0))
-            events = [
-                ((s.start, 0),
-                 {"type": "slice", "seed": seed, "task": s.task, "start": s.start,
-                  "end": s.end, "state": s.state, "detail": s.detail})
-                for s in slices
-            ] + [
-                ((tick, 1),
-                 {"type": "output", "seed": seed, "tick": tick, "task": task, "text": text})
-                for tick, task, text in message["output"]
-            ]  # fmt: skip
-            for _, line in sorted(events, key=lambda pair: pair[0]):  # in time order
-                _emit(line)
-        elif event == "variant":
-            variant = message["variant"]
-            trace = variant.get("trace")
-            if trace is not None:  # the slice the machine stopped in, if any
-                key = (message["job"], variant["seed"])
-                slices, _ = trace.slices_since(read_from.get(key, 0), final=True)
-                for s in slices:
-                    _emit(
-                        {"type": "slice", "seed": variant["seed"], "task": s.task,
-                         "start": s.start, "end": s.end, "state": s.state, "detail": None}
-                    )  # fmt: skip
-            if variant.get("asked") is not None:  # stopped to ask who runs next
-                _emit(
-                    {"type": "pick", "variant": variant["seed"], "tick": variant["ticks"],
-                     "ready": [{"task": a["task"], "line": a["line"]}
-                               for a in variant["asked"]]}
-                )  # fmt: skip
-            _emit(
-                {"type": "variant", "seed": variant["seed"], "passed": variant["passed"],
-                 "outcome": variant["outcome"], "ticks": variant["ticks"]}
-            )  # fmt: skip
-
-    return listen
-
-
-def _progress_printer(shuffle: int) -> Any:
-    """Show progress on stderr for long checks (many random orders), on a terminal only."""
-    if shuffle < 20 or not sys.stderr.isatty():
-        return None
-
-    def show(done: int, total: int) -> None:
-        end = "\n" if done == total else ""
-        print(f"\rrunning {done}/{total} runs", end=end, file=sys.stderr, flush=True)
-
-    return show
-
-
-def _record(verdict: Any) -> None:
-    from scheduler_game.progress import SaveStore
-
-    ticks = max((v.ticks for v in verdict.variants), default=None)
-    try:
-        SaveStore().record(verdict.level, verdict.passed, ticks, verdict.lines)
-    except OSError as err:  # save data is a comfort, never a reason to fail a check
-        _say(f"note: progress not saved: {err}", err=True)
+    return run_check(args)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -546,7 +298,11 @@ def cmd_list(args: argparse.Namespace) -> int:
     from scheduler_game.level.load import LevelErrors, load_level
     from scheduler_game.progress import SaveStore
 
-    progress = SaveStore().summary()
+    store = SaveStore()
+    progress = store.summary()
+    notice = store.take_notice()
+    if notice:
+        _say(f"note: {notice}", err=True)
     rows = []
     broken = []
     for f in level_files(level_dirs(args.levels)):

@@ -1,5 +1,12 @@
 """What the player has done: save data in SQLite under the user data dir."""
 
-from scheduler_game.progress.store import SaveStore, data_home
+from scheduler_game.progress.store import (
+    AttemptRecord,
+    LevelProgress,
+    SaveError,
+    SaveStore,
+    data_home,
+    hash_code,
+)
 
-__all__ = ["SaveStore", "data_home"]
+__all__ = ["AttemptRecord", "LevelProgress", "SaveError", "SaveStore", "data_home", "hash_code"]

@@ -5,6 +5,7 @@ it. The player's drafts live in the app for the whole session, across levels."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,10 @@ if TYPE_CHECKING:
     from scheduler_game.level.verdict import Verdict
     from scheduler_game.progress import SaveStore
     from scheduler_game.ui.catalog import Catalog
+    from scheduler_game.ui.session import Score
+
+
+SAVE_AFTER = 1.0  # seconds of quiet typing before a draft is written to the save store
 
 
 class YieldApp(App[None]):
@@ -48,7 +53,12 @@ class YieldApp(App[None]):
         self.practice = practice  # minutes: start in interview practice once levels are read
         self.levels = levels or []
         self.drafts = Drafts()
-        self.store = store
+        if store is None:
+            from scheduler_game.progress import SaveStore
+
+            store = SaveStore()
+        self.store = store  # one store: its notice (a save file moved aside) is shown once
+        self._unsaved: dict[tuple[str, str], str] = {}  # drafts typed, not yet written
         self._first_level = open_level
         if open_level is not None and solution is not None:
             for task in open_level.level.tasks:
@@ -66,11 +76,51 @@ class YieldApp(App[None]):
     def on_unmount(self) -> None:
         from scheduler_game.sandbox.process import discard_warm
 
+        self.save_drafts()
         discard_warm()  # the spare sandbox child goes with the game
+
+    # -- the player's code, kept in the save store
+
+    def load_drafts(self, level: str) -> None:
+        """The drafts saved for a level, unless this session already has its own."""
+        try:
+            saved = self.store.drafts(level)
+        except OSError:
+            saved = {}
+        for task, source in saved.items():
+            self.drafts.code.setdefault((level, task), source)
+        self._notice()
+
+    def draft_changed(self, level: str, task: str, source: str) -> None:
+        """Saved a moment after the typing stops: a kill loses the last keystrokes only."""
+        self._unsaved[(level, task)] = source
+        if getattr(self, "_save_timer", None) is None:
+            self._save_timer = self.set_timer(SAVE_AFTER, self.save_drafts)
+
+    def save_drafts(self) -> None:
+        self._save_timer = None
+        pending, self._unsaved = self._unsaved, {}
+        for (level, task), source in pending.items():
+            try:
+                self.store.save_draft(level, task, source)
+            except OSError as err:
+                self.notify(f"Your code is not saved: {err}", severity="warning")
+                return
+
+    def clear_draft(self, level: str, task: str) -> None:
+        self._unsaved.pop((level, task), None)
+        with contextlib.suppress(OSError):  # the starter is back on screen either way
+            self.store.clear_draft(level, task)
+
+    def _notice(self) -> None:
+        notice = self.store.take_notice()
+        if notice:
+            self.notify(notice, title="Save data", severity="warning", timeout=15)
 
     def open_level(self, loaded: LoadedLevel) -> None:
         from scheduler_game.ui.screens.level import LevelScreen  # not needed by level select
 
+        self.load_drafts(loaded.level.id)
         self.push_screen(LevelScreen(loaded, self.drafts))
 
     @work(thread=True, exclusive=True, group="catalog")
@@ -84,6 +134,7 @@ class YieldApp(App[None]):
 
     def _levels_loaded(self, catalog: Catalog, quiet: bool) -> None:
         self.select.refresh_catalog(catalog)
+        self._notice()
         if self.practice is not None:
             minutes, self.practice = self.practice, None
             self.start_practice(minutes)
@@ -104,16 +155,33 @@ class YieldApp(App[None]):
     def reload_catalog(self, quiet: bool = False) -> None:
         self.load_levels(quiet=quiet)
 
-    def record_attempt(self, verdict: Verdict) -> None:
+    def record_attempt(self, verdict: Verdict, score: Score | None, code: dict[str, str]) -> None:
         """Keep the attempt with the player's progress (level select shows it)."""
-        from scheduler_game.progress import SaveStore
+        from scheduler_game.progress import hash_code
 
-        ticks = max((v.ticks for v in verdict.variants), default=None)
+        variants = verdict.variants
+        ticks = max((v.ticks for v in variants), default=None)
+        shown = next((v for v in variants if not v.passed), variants[0] if variants else None)
         try:
-            (self.store or SaveStore()).record(verdict.level, verdict.passed, ticks, verdict.lines)
+            self.store.record(
+                verdict.level,
+                verdict.passed,
+                ticks,
+                verdict.lines,
+                outcome=shown.outcome if shown is not None else None,
+                switches=max((sum(t.switches for t in v.tasks) for v in variants), default=None),
+                worst_wait=max((t.longest_wait for v in variants for t in v.tasks), default=None),
+                stars=score.stars if score is not None else None,
+                code_hash=hash_code(code) if code else None,
+                variants=[
+                    {"seed": v.seed, "passed": v.passed, "outcome": v.outcome, "ticks": v.ticks}
+                    for v in variants
+                ],
+            )
         except OSError as err:  # save data is a comfort, never a reason to stop the game
             self.notify(f"Progress not saved: {err}", severity="warning")
             return
+        self._notice()
         self.select.stale = True  # re-read when the player goes back to it
 
     def action_help(self) -> None:

@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from scheduler_game.level.discover import level_files
+from scheduler_game.level.load import load_level
+
 ROOT = Path(__file__).resolve().parents[2]
 HOG = ROOT / "levels" / "01-cooperative" / "the-hog.yaml"
 TEST_LEVELS = Path(__file__).parent / "levels"
@@ -303,9 +306,20 @@ def test_new_writes_a_template_that_validates(tmp_path, home):
 
 def test_extra_level_folders(tmp_path, home):
     by_flag = json.loads(sg("list", "--json", "--levels", str(TEST_LEVELS), home=home).stdout)
-    # the game's pack first, then the extra folder; by chapter, then order
-    ids = ["the-hog", "lock-order", "pick-one", "lucky-order"]
+    # the game's pack first (its chapters in their folders' order), then the extra folder
+    files = level_files([ROOT / "levels"])
+    pack = sorted(
+        ((str(f.parent), load_level(f).level) for f in files), key=lambda p: (p[0], p[1].order)
+    )
+    ids = [lv.id for _, lv in pack] + ["lock-order", "pick-one", "lucky-order"]
     assert [x["id"] for x in by_flag] == ids
+    assert by_flag[0] == {
+        "id": "the-first-pause",
+        "title": "The First Pause",
+        "chapter": "Cooperative multitasking",
+        "solved": False,
+        "best": None,
+    }
     env = {"SCHEDULER_GAME_LEVELS": str(TEST_LEVELS)}
     by_env = json.loads(sg("list", "--json", home=home, env=env).stdout)
     assert by_env == by_flag

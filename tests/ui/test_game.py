@@ -385,3 +385,27 @@ async def test_the_level_file_reloads_when_it_changes_and_keeps_the_draft(store,
         assert app.screen is screen and screen.level.title == "The Big Hog"
         code = screen.query_one("#code-cruncher", TaskCode)
         assert code.editor.text == "async def cruncher():\n    pass  # mine\n"
+
+
+async def test_drafts_are_saved_and_come_back_in_the_next_game(store):
+    mine = "async def cruncher():\n    pass  # typed yesterday\n"
+    app = app_for(store, HOG)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.screen.query_one("#code-cruncher", TaskCode).editor.load_text(mine)
+        await pilot.pause()
+    assert store.drafts("the-hog") == {"cruncher": mine}  # written on the way out at least
+    again = app_for(store, HOG)
+    async with again.run_test(size=(100, 30)) as pilot:
+        code = again.screen.query_one("#code-cruncher", TaskCode)
+        assert code.editor.text == mine
+
+
+async def test_an_attempt_is_kept_with_its_score(store):
+    app = app_for(store, HOG)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.screen.query_one("#code-cruncher", TaskCode).editor.load_text(HOG_SOLUTION)
+        await pilot.pause()
+        await run_level(pilot, app.screen)
+    [attempt] = store.history("the-hog")
+    assert (attempt.passed, attempt.ticks, attempt.lines, attempt.stars) == (True, 94, 6, 3)
+    assert (attempt.outcome, attempt.switches, attempt.worst_wait) == ("finished", 54, 2)

@@ -205,6 +205,7 @@ class LevelScreen(Stepping, Reloading, Screen[None]):
     @on(TaskCode.DraftChanged)
     def _draft(self, event: TaskCode.DraftChanged) -> None:
         self.session.set_draft(event.task, event.source)
+        self.app.draft_changed(self.level.id, event.task, event.source)  # type: ignore[attr-defined]
 
     @on(TaskCode.ChoiceChanged)
     def _choice(self, event: TaskCode.ChoiceChanged) -> None:
@@ -214,6 +215,7 @@ class LevelScreen(Stepping, Reloading, Screen[None]):
         """Back to the starter code; the editor's undo (ctrl+z) brings the draft back."""
         code = self.query_one(f"#code-{task}", TaskCode)
         code.editor.replace(self.session.reset_draft(task), (0, 0), code.editor.document.end)
+        self.app.clear_draft(self.level.id, task)  # type: ignore[attr-defined]
         self.notify(f"{task} is back to its starter code (ctrl+z undoes it)")
 
     # -- running
@@ -348,7 +350,8 @@ class LevelScreen(Stepping, Reloading, Screen[None]):
             task, line, error = crash
             self.query_one(f"#code-{task}", TaskCode).show_error(line, 1, visible(error))
         score = self.session.score(verdict)
-        self.app.record_attempt(verdict)  # type: ignore[attr-defined]
+        code = {t.name: self.session.draft(t.name) for t in self.level.tasks if t.editable}
+        self.app.record_attempt(verdict, score, code)  # type: ignore[attr-defined]
         word = "Solved!" if verdict.passed else "Not yet: a goal failed."
         if self.session.player_picks and self.session.picks:
             word += f" ({len(self.session.picks)} picks)"
