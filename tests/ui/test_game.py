@@ -409,3 +409,17 @@ async def test_an_attempt_is_kept_with_its_score(store):
     [attempt] = store.history("the-hog")
     assert (attempt.passed, attempt.ticks, attempt.lines, attempt.stars) == (True, 94, 6, 3)
     assert (attempt.outcome, attempt.switches, attempt.worst_wait) == ("finished", 54, 2)
+
+
+async def test_a_new_line_keeps_the_indentation(store):
+    app = app_for(store, HOG)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("ctrl+e")
+        editor = app.screen.query_one("#code-cruncher", TaskCode).editor
+        editor.load_text("async def cruncher():\n    for chunk in range(10):")
+        editor.move_cursor((1, 27))
+        await pilot.press("enter", *"cpu(2)", "enter", *"await pause()")
+        assert editor.text == (
+            "async def cruncher():\n    for chunk in range(10):\n        cpu(2)\n"
+            "        await pause()"
+        )

@@ -58,7 +58,9 @@ async def test_the_first_submission_is_judged_on_variants_and_random_orders(tmp_
         assert (level, minutes, passed) == ("the-hog", 5, True)
         assert 0 < seconds < 60
         # later runs are practice: not judged again, not recorded again
-        await pilot.press("escape", "ctrl+r")
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is screen)
+        await pilot.press("ctrl+r")
         await until(pilot, lambda: isinstance(app.screen, VerdictScreen))
         assert app.screen.verdict.shuffled == 0
         assert len(store.practices()) == 1

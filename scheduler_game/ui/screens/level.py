@@ -106,7 +106,7 @@ class LevelScreen(Stepping, Reloading, Screen[None]):
         with TabbedContent(id="tabs"):
             with TabPane("Brief", id="tab-brief"), VerticalScroll(id="brief-scroll"):
                 yield Markdown(level.brief, id="brief")
-                yield Static(id="hints")
+                yield Markdown(id="hints")
             if level.setup:
                 with TabPane("setup", id="tab-setup"):
                     yield TextArea.code_editor(
@@ -464,13 +464,14 @@ class LevelScreen(Stepping, Reloading, Screen[None]):
             self.notify("That was the last hint.")
             return
         self.hints_shown += 1
-        text = Text()
-        for i, hint in enumerate(hints[: self.hints_shown], 1):
-            text.append(f"Hint {i}: ", "bold")
-            text.append(visible(hint) + "\n")
-        self.query_one("#hints", Static).update(text.rstrip() or text)
+        md = "\n\n".join(
+            f"**Hint {i}:** {hint}" for i, hint in enumerate(hints[: self.hints_shown], 1)
+        )
+        self.query_one("#hints", Markdown).update(md)
+        self.query_one(TabbedContent).active = "tab-brief"  # the hints live under the brief
         self.notify(
-            visible(hints[self.hints_shown - 1]), title=f"Hint {self.hints_shown}/{len(hints)}"
+            visible(hints[self.hints_shown - 1]).replace("`", ""),
+            title=f"Hint {self.hints_shown}/{len(hints)}",
         )
 
     # -- what if it were preemptive?

@@ -5,7 +5,7 @@ are checked as the player types (debounced), and each refusal is shown with its 
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
@@ -17,6 +17,25 @@ from scheduler_game.sandbox.rules import CodeIssue, check_source
 from scheduler_game.visible import visible
 
 CHECK_AFTER = 0.3  # seconds of quiet typing before the rules are checked
+
+
+class CodeEditor(TextArea):
+    """The code editor: a new line keeps the indentation of the line before, one step
+    deeper after a line that opens a block (`:`), as a Python editor does."""
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter" and not self.read_only:
+            row, col = self.cursor_location
+            line = self.document.get_line(row)
+            indent = line[: len(line) - len(line.lstrip(" "))]
+            if line[:col].rstrip().endswith(":"):
+                indent += " " * self.indent_width
+            event.stop()
+            event.prevent_default()
+            start, end = self.selection
+            self._replace_via_keyboard("\n" + indent, start, end)
+            return
+        await super()._on_key(event)
 
 
 class TaskCode(Vertical):
@@ -63,11 +82,11 @@ class TaskCode(Vertical):
                 for c in task.choose:
                     yield RadioButton(visible(c.label), value=c.label == self.choice, name=c.label)
             yield Static(classes="explain")
-            yield TextArea.code_editor(
+            yield CodeEditor.code_editor(
                 self._choice_code(), language="python", read_only=True, classes="code"
             )
         else:
-            yield TextArea.code_editor(
+            yield CodeEditor.code_editor(
                 self.source,
                 language="python",
                 read_only=not task.editable,
