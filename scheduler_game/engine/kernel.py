@@ -55,7 +55,7 @@ from scheduler_game.engine.task import (
     coroutine_of,
 )
 from scheduler_game.engine.timers import Timers
-from scheduler_game.engine.trace import TraceRecorder
+from scheduler_game.engine.trace import LAST_TICK, TraceRecorder
 from scheduler_game.engine.traps import ACQUIRE, GET, JOIN, PAUSE_TRAP, PUT, SLEEP, WAIT, Trap
 from scheduler_game.engine.waitfor import Deadline, DeadlineCancelled, WaitFor
 
@@ -86,8 +86,8 @@ class Kernel(TaskCalls, Preemption, RunEnd):
 
     # Slots: the run loop and the counter touch these attributes millions of times.
     __slots__ = (
-        "_greenlet", "_kernel_glet", "_on", "addresses", "asked", "burned", "clock", "closing",
-        "configs", "current", "dropped_output", "halted", "hung_task", "line_cost",
+        "_greenlet", "_kernel_glet", "_on", "addresses", "asked", "burned", "clock",
+        "closing", "configs", "current", "dropped_output", "halted", "hung_task", "line_cost",
         "lines_left", "max_line_length", "max_output_lines", "max_tasks", "max_ticks", "names",
         "notes", "observers", "output", "picks", "policy", "quantum", "ready", "rng",
         "runaway_lines", "starve_after", "tasks", "timers", "trace",
@@ -279,11 +279,16 @@ class Kernel(TaskCalls, Preemption, RunEnd):
                 self._drive(task, None, exc)
 
             burned = self.burned
-            end = start + burned if burned > 0 else start + 1
-            if end > max_ticks:
-                end = max_ticks
+            if burned > 0:
+                end = start + burned
+                if end > max_ticks:
+                    end = max_ticks
+                if end > LAST_TICK:
+                    raise OverflowError(f"the trace holds ticks up to {LAST_TICK}, not {end}")
+                self.burned = 0
+            else:  # start < max_ticks: a tick fits
+                end = start + 1
             self.clock = end
-            self.burned = 0
             self.current = None
             if task.state is READY:  # paused or preempted: to the back of the queue
                 ready.append(task)
@@ -399,7 +404,7 @@ class Kernel(TaskCalls, Preemption, RunEnd):
             return True
         if parked:
             task.state = BLOCKED
-            task.waiting_on = (_VERBS[kind], obj, trap._arg)
+            task.waiting_on = trap._on or traps.WaitOn((_VERBS[kind], obj, None))
         return parked
 
     def _join(self, task: Task, target: Any) -> bool:
@@ -415,7 +420,7 @@ class Kernel(TaskCalls, Preemption, RunEnd):
             return False
         other.joiners[task] = None
         task.state = BLOCKED
-        task.waiting_on = ("join", other, None)
+        task.waiting_on = other.joined_on
         return True
 
     def _deliver_end(self, joiner: Task, ended: Task) -> None:

@@ -22,7 +22,7 @@ from collections import OrderedDict, deque
 from typing import TYPE_CHECKING, Any
 
 from scheduler_game.engine.errors import QueueEmpty, QueueFull
-from scheduler_game.engine.traps import ACQUIRE, GET, PUT, WAIT, Trap
+from scheduler_game.engine.traps import ACQUIRE, GET, PUT, WAIT, Trap, WaitOn
 
 if TYPE_CHECKING:
     from scheduler_game.engine.kernel import Kernel
@@ -62,7 +62,7 @@ class SyncObject:
 class Queue(SyncObject):
     """A FIFO queue; `maxsize=0` means unbounded."""
 
-    __slots__ = ("_get_trap", "_getters", "_items", "_maxsize", "_putters")
+    __slots__ = ("_get_trap", "_getters", "_items", "_maxsize", "_put_on", "_putters")
     _kind = "queue"
 
     def __init__(self, kernel: Kernel, maxsize: int = 0, name: str | None = None) -> None:
@@ -73,7 +73,8 @@ class Queue(SyncObject):
         self._items: deque[Any] = deque()
         self._getters: OrderedDict[Task, None] = OrderedDict()
         self._putters: OrderedDict[Task, Any] = OrderedDict()  # putter -> its item
-        self._get_trap = Trap(GET, self)
+        self._get_trap = Trap(GET, self, None, WaitOn(("get", self, None)))
+        self._put_on = WaitOn(("put", self, None))
 
     @property
     def maxsize(self) -> int:
@@ -94,7 +95,7 @@ class Queue(SyncObject):
 
     def put(self, item: Any) -> Trap:
         """Add an item; wait while the queue is full."""
-        return Trap(PUT, self, item)
+        return Trap(PUT, self, item, self._put_on)
 
     def get_nowait(self) -> Any:
         if not self._items:
@@ -180,7 +181,7 @@ class Event(SyncObject):
         super().__init__(kernel, name)
         self._flag = False
         self._waiters: dict[Task, None] = {}  # all of them are woken at once: no front to take
-        self._wait_trap = Trap(WAIT, self)
+        self._wait_trap = Trap(WAIT, self, None, WaitOn(("wait", self, None)))
 
     def is_set(self) -> bool:
         return self._flag
@@ -190,8 +191,11 @@ class Event(SyncObject):
             return
         self._flag = True
         waiters, self._waiters = self._waiters, {}
+        kernel = self._kernel  # `kernel._wake` for each, one call less: a crowd wakes
+        make_ready, now = kernel._make_ready, kernel.clock + kernel.burned
         for task in waiters:
-            self._kernel._wake(task, True)
+            task.value = True
+            make_ready(task, now)
 
     def clear(self) -> None:
         self._flag = False
@@ -219,7 +223,7 @@ class _Acquirable(SyncObject):
     def __init__(self, kernel: Kernel, name: str | None) -> None:
         super().__init__(kernel, name)
         self._waiters: OrderedDict[Task, None] = OrderedDict()
-        self._acquire_trap = Trap(ACQUIRE, self)
+        self._acquire_trap = Trap(ACQUIRE, self, None, WaitOn(("acquire", self, None)))
 
     def acquire(self) -> Trap:
         """Take it; wait while it is not free."""

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scheduler_game.engine.results import TaskError
+from scheduler_game.engine.traps import WaitOn
 
 # What a task is doing. The words are the player's words.
 NEW = "new"  # not arrived yet (`at` in the future)
@@ -57,6 +58,7 @@ class Task:
         "handle",
         "handoff",
         "id",
+        "joined_on",
         "joiners",
         "max_wait",
         "name",
@@ -77,10 +79,12 @@ class Task:
         self.state = NEW
         self.value: Any = None  # what the next resume sends in
         self.exc: BaseException | None = None  # ... or throws in
-        self.waiting_on: tuple[str, Any, Any] | None = None  # (verb, object, argument)
+        # (verb, object, argument): ("sleep", None, wake tick), or a `WaitOn`
+        self.waiting_on: tuple[str, Any, Any] | None = None
         self.handoff: tuple[Any, str, Any] | None = None  # handed a lock or an item, unused
         self.timer: list[Any] | None = None  # its entry in the timer heap, while it sleeps
         self.joiners: dict[Task, None] = {}  # who waits for it to end, first come first
+        self.joined_on = WaitOn(("join", self, None))  # what its joiners wait on
         self.stack: list[Any] = []  # outer coroutines while a `yield wait_for(...)` runs
         self.glet: Any = None  # its greenlet, under the preemptive policy
         self.preempted = False  # stopped inside cpu() by the quantum

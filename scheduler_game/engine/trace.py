@@ -1,8 +1,9 @@
 """The trace: who did what, tick by tick, kept as run-length segments.
 
-The recorder is an Instrument. Per task it keeps the ticks at which the task's state
-changed (an `array` of ints and a `bytearray` of state codes), so memory grows with the
-number of switches, never with ticks x tasks. Segments are built only when asked for.
+The recorder is an Instrument. It keeps every change of a task's state as one int in one
+`array` (see `TraceRecorder`), so memory grows with the number of switches, never with
+ticks x tasks: a switch of any kind costs 24 bytes at most (and a span of idle CPU 16).
+Segments are built only when asked for.
 """
 
 from __future__ import annotations
@@ -14,15 +15,29 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from scheduler_game.engine.instrument import Instrument
+from scheduler_game.engine.packed import (
+    _FAR,
+    _MAX_TASKS,
+    _SHIFT,
+    _TICK,
+    _TICKS,
+    _TYPECODE,
+    ABSENT,
+    BLOCKED,
+    DONE,
+    LAST_TICK,
+    READY,
+    RUNNING,
+    SLEEPING,
+    STATE_NAMES,
+    Spans,
+    describe_wait,
+    ends_slice,
+    wait_detail,
+)
 
 if TYPE_CHECKING:
     from scheduler_game.engine.kernel import Task, TaskFigures
-
-ABSENT, READY, RUNNING, SLEEPING, BLOCKED, DONE = range(6)
-STATE_NAMES = ("absent", "ready", "running", "sleeping", "blocked", "done")
-_TICK = 24  # bits below the tick in a log entry: 21 for the task id, 3 for the state
-_MAX_TASKS = 1 << (_TICK - 3)
-_CODES = {"ready": READY, "running": RUNNING, "sleeping": SLEEPING, "blocked": BLOCKED}
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,31 +54,18 @@ class Segment:
         return self.end - self.start
 
 
-def describe_wait(waiting_on: Any) -> str | None:
-    if waiting_on is None or isinstance(waiting_on, str):  # a trace absorbed: already words
-        return waiting_on
-    verb, obj, arg = waiting_on
-    if verb == "sleep":
-        return f"until {arg}"
-    if verb == "join":
-        return f"join {obj.name}"
-    label = obj._label()
-    if verb == "get":
-        return f"get from {label}"
-    if verb == "put":
-        return f"put to {label}"
-    return label
-
-
 class _Counts:
     """One task's figures, counted by the recorder's hooks as the run goes."""
 
     __slots__ = (
-        "cpu", "finished", "limit", "longest", "longest_from", "over", "since", "slices",
-        "state", "waited",
+        "cpu", "finished", "limit", "longest", "longest_from", "over", "ready", "running",
+        "since", "slices", "state", "tag", "waited",
     )  # fmt: skip
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, tid: int, limit: int) -> None:
+        self.tag = tid << 3  # the task's field in a log entry; its entries, less the tick:
+        self.ready = (self.tag | READY) << _TICK
+        self.running = (self.tag | RUNNING) << _TICK
         self.limit = limit
         self.since = 0  # the tick of the task's last change of state
         self.state = "new"
@@ -113,10 +115,25 @@ class TraceCursor:
 class TraceRecorder(Instrument):
     """Records every task's states and the idle CPU.
 
-    While the run goes, each change of a task's state is one int appended to one array,
-    `tick << 24 | task id << 3 | state`: recording a switch costs two appends to memory
-    that stays in cache, whatever the number of tasks. Per-task segments are built from
-    that log when first asked for. A million switches fit in about 16 MB.
+    While the run goes, each change of a task's state is one int appended to one array
+    (`log`), `(field << 3 | state) << 40 | tick`: recording a switch costs two or three
+    appends to memory that stays in cache, whatever the number of tasks: 16 bytes a
+    pause, 24 a sleep or a wait (the entry that ends the slice, and the READY entry of the
+    wake). Per-task segments are built from that log when first asked for. A million
+    switches fit in about 16 MB.
+
+    The field is the task's id, except in the entry that ends a slice in `sleeping` or
+    `blocked`. That one always comes right after its slice's RUNNING entry, which names
+    the task, and its field says what the task waits on, so that nothing is stored per
+    wait (a dict entry and a tuple cost 150 bytes a wait):
+
+    - sleeping: the wake tick, as `wake - tick + 1`;
+    - blocked: `k - j`: the entry at log index `j` (`k` is this one's) waited on the same
+      thing (the same `WaitOn`), and `log_details[j]` holds it.
+
+    Field 0 says `log_details[k]` holds it: the first wait on a thing, a wait whose `j`
+    is too far back (`_FAR` entries), a wake too far off. `log_details` also holds how
+    each task ended, at its DONE entry.
 
     The per-task figures the judge reads (`figures(recorder)`) are the recorder's own,
     counted in the same hooks as the run goes (a pass over the log at the end would cost
@@ -126,10 +143,11 @@ class TraceRecorder(Instrument):
     def __init__(self) -> None:
         self.names: list[str] = []
         self.limits: list[int] = []
-        self.log: array[int] = array("q")
+        self.log: array[int] = array(_TYPECODE)
         self._append = self.log.append
         self.log_details: dict[int, Any] = {}  # log index -> what a task waits on, or how it ended
-        self.idle_spans: list[tuple[int, int]] = []
+        self._waited_at: dict[Any, int] = {}  # a WaitOn -> the log index that holds it
+        self.idle_spans: Spans = Spans()
         self.end = 0
         self.outcome: str | None = None
         self._built = -1
@@ -148,52 +166,74 @@ class TraceRecorder(Instrument):
             raise RuntimeError(f"the trace records {_MAX_TASKS} tasks at most")
         self.names.append(task.name)
         self.limits.append(task.max_wait)
-        self.log.append(task.id << 3 | ABSENT)
-        self._figs.append(_Counts(task.max_wait))
+        self.log.append((task.id << 3 | ABSENT) << _TICK)  # at tick 0
+        self._figs.append(_Counts(task.id, task.max_wait))
 
     def task_ready(self, task: Task, tick: int) -> None:
-        self.log.append(tick << _TICK | task.id << 3 | READY)
         counts = self._figs[task.id]
+        self._append(counts.ready + tick)
         counts.since = tick
         counts.state = "ready"
 
     def slice_ended(self, task: Task, start: int, end: int) -> None:
-        append = self._append
-        i = task.id
-        tid = i << 3
-        append(start << _TICK | tid | RUNNING)
-        state = task.state
-        counts = self._figs[i]
-        wait = start - counts.since
-        # `counts.waited_until(start)`, inlined: about 4% of a switch (benchmarks/against.py)
-        if wait:
+        # The hottest function of a run: every name is a local, a constant or a slot.
+        counts = self._figs[task.id]
+        since = counts.since
+        if start != since:  # `counts.waited_until(start)`, inlined
+            wait = start - since
             counts.waited += wait
             if wait > counts.longest:
                 counts.longest = wait
-                counts.longest_from = counts.since
+                counts.longest_from = since
             if wait > counts.limit:
                 counts.over += wait - counts.limit
         counts.slices += 1
         counts.cpu += end - start
         counts.since = end
+        state = task.state
+        append = self._append
+        append(counts.running + start)
+        if state == "ready":  # counts.state is "ready" already: a task runs from there
+            append(counts.ready + end)
+            return
         counts.state = state
-        if state == "ready":
-            append(end << _TICK | tid | READY)
-        elif state == "sleeping" or state == "blocked":
-            self.log_details[len(self.log)] = task.waiting_on
-            append(end << _TICK | tid | _CODES[state])
+        if state == "blocked":
+            on = task.waiting_on
+            k = len(self.log)
+            try:  # a WaitOn, hashed by identity (traps.py)
+                back = k - self._waited_at[on]
+            except KeyError:  # the first wait on it: kept here
+                back = 0
+                self._waited_at[on] = k
+            if 0 < back <= _FAR:
+                append((back << 3 | BLOCKED) << _TICK | end)
+            else:
+                self.log_details[k] = on
+                if back:  # too far back: kept here, for the waits to come
+                    self._waited_at[on] = k
+                append(BLOCKED << _TICK | end)
+        elif state == "sleeping":
+            on = task.waiting_on
+            field = on[2] - end + 1  # wakes at on[2] >= end
+            if 0 < field <= _FAR:
+                append((field << 3 | SLEEPING) << _TICK | end)
+            else:
+                self.log_details[len(self.log)] = on
+                append(SLEEPING << _TICK | end)
         elif state != "running":  # "running": the machine stopped inside this slice
             self.log_details[len(self.log)] = state
-            append(end << _TICK | tid | DONE)
+            append((counts.tag | DONE) << _TICK | end)
             counts.finished = end
 
     def idle(self, start: int, end: int) -> None:
-        self.idle_spans.append((start, end))
+        if end > LAST_TICK:  # the kernel checks a slice's end; an idle jump's, here
+            raise OverflowError(f"the trace holds ticks up to {LAST_TICK}, not {end}")
+        self.idle_spans.add(start, end)
 
     def task_closed(self, task: Task, tick: int) -> None:
-        self.log_details[len(self.log)] = task.state
-        self.log.append(tick << _TICK | task.id << 3 | DONE)
         counts = self._figs[task.id]
+        self.log_details[len(self.log)] = task.state
+        self._append((counts.tag | DONE) << _TICK | tick)
         counts.state = task.state
         counts.finished = tick
 
@@ -222,23 +262,26 @@ class TraceRecorder(Instrument):
         if self._built == end:
             return
         get_detail = self.log_details.get
-        mask = (1 << (_TICK - 3)) - 1
         all_marks, all_details, mark = self._marks, self._details, self._mark
         log = self.log
         for index in range(max(self._built, 0), end):
             event = log[index]
-            i = (event >> 3) & mask
-            tick = event >> _TICK
-            state = event & 7
+            tick = event & _TICKS
+            state = event >> _TICK & 7
+            if SLEEPING <= state <= BLOCKED:  # it ends a slice, whose RUNNING entry names
+                i = log[index - 1] >> _SHIFT  # the task
+                detail = wait_detail(event, index, get_detail)
+            else:
+                i = event >> _SHIFT
+                detail = get_detail(index) if state == DONE else None
             marks = all_marks[i]
             last = marks[-1]
             if last >> 3 != tick and last & 7 != state:  # `_mark`'s commonest case, inlined
                 marks.append(tick << 3 | state)
-                detail = get_detail(index)
                 if detail is not None:
                     all_details[i][len(marks) - 1] = detail
             else:
-                mark(i, tick, state, get_detail(index))
+                mark(i, tick, state, detail)
         self._built = end
 
     def _mark(self, i: int, tick: int, state: int, detail: Any) -> None:
@@ -314,30 +357,31 @@ class TraceRecorder(Instrument):
         a slice that never ended is the one the machine stopped in, `running` to the end).
         """
         log, details, names = self.log, self.log_details, self.names
-        mask = (1 << (_TICK - 3)) - 1
         out: list[SliceRecord] = []
         k, size = at, len(log)
         while k < size:
             event = log[k]
-            if event & 7 != RUNNING:
+            if event >> _TICK & 7 != RUNNING:
                 k += 1
                 continue
-            task = event >> 3 & mask
-            start = event >> _TICK
+            task = event >> _SHIFT
+            start = event & _TICKS
             following = log[k + 1] if k + 1 < size else None
-            if following is None or following >> 3 & mask != task:
+            if following is None or not ends_slice(following, task):
                 if following is None and not final:
                     break
                 out.append(SliceRecord(names[task], start, self.end, "running", None))
                 k += 1
                 continue
-            state = following & 7
-            detail = details.get(k + 1)
+            state = following >> _TICK & 7
             if state == DONE:  # its detail says how it ended
-                ended, words = str(detail), None
+                ended, words = str(details.get(k + 1)), None
+            elif state == READY:
+                ended, words = "ready", None
             else:
+                detail = wait_detail(following, k + 1, details.get)
                 ended, words = _END[state], describe_wait(detail)
-            out.append(SliceRecord(names[task], start, following >> _TICK, ended, words))
+            out.append(SliceRecord(names[task], start, following & _TICKS, ended, words))
             k += 2
         return out, k
 
@@ -353,15 +397,14 @@ class TraceRecorder(Instrument):
         return wheres[k] if k >= 0 else None
 
     def _index_lines(self) -> tuple[int, list[list[int]], list[list[tuple[str, int]]]]:
-        mask = (1 << (_TICK - 3)) - 1
         ends: list[list[int]] = [[] for _ in self.names]
         wheres: list[list[tuple[str, int]]] = [[] for _ in self.names]
         log = self.log
         for k in sorted(self.slice_lines):
-            task = log[k] >> 3 & mask
+            task = log[k] >> _SHIFT
             following = log[k + 1] if k + 1 < len(log) else None
-            same = following is not None and following >> 3 & mask == task
-            ends[task].append(following >> _TICK if same else self.end)
+            same = following is not None and ends_slice(following, task)
+            ends[task].append(following & _TICKS if same else self.end)
             wheres[task].append(self.slice_lines[k])
         self._line_index = (len(self.slice_lines), ends, wheres)
         return self._line_index

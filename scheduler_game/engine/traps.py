@@ -24,15 +24,28 @@ ACQUIRE = 6
 KIND_NAMES = ("pause", "sleep", "join", "get", "put", "wait", "acquire")
 
 
+class WaitOn(tuple):  # type: ignore[type-arg]
+    """`(verb, object, None)`: what a task blocked on an object waits on (its
+    `waiting_on`). Made once per object and verb, shared by every wait on it, and hashed
+    by identity: the trace knows it again at the cost of a pointer (trace.py)."""
+
+    __slots__ = ()
+    __hash__ = object.__hash__  # type: ignore[assignment]
+
+
 class Trap:
-    """One request to the scheduler: `kind`, the object it is about, and an argument."""
+    """One request to the scheduler: `kind`, the object it is about, and an argument;
+    `on`, what a task that must wait for it then waits on (a `WaitOn`)."""
 
-    __slots__ = ("_arg", "_kind", "_target")
+    __slots__ = ("_arg", "_kind", "_on", "_target")
 
-    def __init__(self, kind: int, target: Any = None, arg: Any = None) -> None:
+    def __init__(
+        self, kind: int, target: Any = None, arg: Any = None, on: WaitOn | None = None
+    ) -> None:
         self._kind = kind
         self._target = target
         self._arg = arg
+        self._on = on
 
     def __iter__(self) -> Generator[Trap, Any, Any]:
         return (yield self)

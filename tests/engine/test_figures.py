@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 
 from scheduler_game.engine import Shuffled, TaskFigures, kernel
 from scheduler_game.engine.trace import (
-    _MAX_TASKS,
     _TICK,
     ABSENT,
     BLOCKED,
@@ -276,11 +275,14 @@ def figures_from_log(recorder: TraceRecorder) -> list[TaskFigures]:
     starved = [False] * count
     over = [0] * count
     slices = [0] * count
-    mask = _MAX_TASKS - 1
+    # An entry is `(field << 3 | state) << _TICK | tick`; the field is the task's id, but
+    # for SLEEPING and BLOCKED, which follow their slice's RUNNING entry (that task's).
+    i = 0
     for event in recorder.log:
-        i = event >> 3 & mask
-        tick = event >> _TICK
-        code = event & 7
+        code = event >> _TICK & 7
+        if code != SLEEPING and code != BLOCKED:
+            i = event >> (_TICK + 3)
+        tick = event & ((1 << _TICK) - 1)
         if code == RUNNING:  # the task was ready until now
             wait = tick - since[i]
             if wait:
@@ -327,8 +329,8 @@ def figures_from_log(recorder: TraceRecorder) -> list[TaskFigures]:
     if left:
         for index, detail in reversed(recorder.log_details.items()):
             event = log[index]
-            i = event >> 3 & mask
-            if event & 7 == DONE and not final[i]:
+            i = event >> (_TICK + 3)
+            if event >> _TICK & 7 == DONE and not final[i]:
                 final[i] = detail
                 left -= 1
                 if not left:
