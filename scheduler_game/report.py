@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from scheduler_game.level.verdict import VariantVerdict, Verdict
+from scheduler_game.overview import Overview, StreamedTrace
 from scheduler_game.timeline import (
     GLYPHS,
     IDLE,
@@ -55,12 +56,22 @@ def _data(text: object, style: str = "", *, newlines: bool = False) -> Text:
     return Text(visible(str(text), newlines=newlines), style=style)
 
 
+def _model(variant: VariantVerdict, ticks: int) -> Timeline | Overview:
+    """What draws the variant's timeline: a streamed trace's overview (kept up as the
+    trace arrived, when it holds every row drawn), else its marks, else its segments."""
+    trace = variant.trace
+    if isinstance(trace, StreamedTrace) and trace.overview and not trace.overview.broken:
+        drawn = len(trace.names) if len(trace.names) <= MAX_ROWS + 1 else MAX_ROWS
+        if drawn <= trace.overview.rows:
+            return trace.overview.ending_at(ticks)
+    if trace is not None:  # streamed by the sandbox: drawn from its marks
+        return Timeline.from_trace(trace, end=ticks)
+    return Timeline.from_segments(variant.timeline, variant.idle, end=ticks)
+
+
 def draw_timeline(variant: VariantVerdict, max_width: int) -> list[Text]:
     ticks = max(variant.ticks, 1)
-    if variant.trace is not None:  # streamed by the sandbox: drawn from its marks
-        model = Timeline.from_trace(variant.trace, end=ticks)
-    else:
-        model = Timeline.from_segments(variant.timeline, variant.idle, end=ticks)
+    model = _model(variant, ticks)
     names = [visible(name) for name in model.names]
     label_w = min(max((len(n) for n in names), default=4) + 2, 24)
     per, width = fit(ticks, max(10, max_width - label_w - 3))

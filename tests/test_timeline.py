@@ -14,8 +14,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scheduler_game.engine.trace import ABSENT, BLOCKED, DONE, READY, RUNNING, SLEEPING
+from scheduler_game import overview as overview_module
+from scheduler_game import packedlog
+from scheduler_game.engine.trace import (
+    ABSENT,
+    BLOCKED,
+    DONE,
+    READY,
+    RUNNING,
+    SLEEPING,
+    TraceCursor,
+    TraceRecorder,
+)
 from scheduler_game.level.verdict import SegmentOut, TaskTimeline
+from scheduler_game.overview import Overview, StreamedTrace
 from scheduler_game.timeline import (
     GLYPHS,
     IDLE,
@@ -365,6 +377,86 @@ def test_rows_match_a_tick_by_tick_reading(tasks, end, start, per):
         held = [sum(r[a : a + per]) for r in running]
         expected.append(held.index(max(held)) if max(held) else IDLE)
     assert tl.cpu_row(start, per, 6) == expected
+
+
+# ---------------------------------------------------------------- a streamed run's overview
+
+
+def drawn_alike(overview: Overview, trace: TraceRecorder, end: int, rows: int) -> None:
+    """The overview draws what the trace's marks draw, at every zoom and window."""
+    view, direct = overview.ending_at(end), Timeline.from_trace(trace, end=end)
+    per, cells = fit(end, 17)
+    windows = [(0, 1, end + 3), (0, 3, 30), (5, 7, 10), (2, 1, 9), (0, per, cells), (1, per, 5)]
+    for start, per, cells in windows:
+        assert view.cpu_row(start, per, cells) == direct.cpu_row(start, per, cells)
+        for i in range(min(rows, len(trace.names))):
+            assert view.row(i, start, per, cells) == direct.row(i, start, per, cells)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    *PROGRAM,
+    st.integers(0, 200),
+    st.lists(st.integers(1, 30), max_size=8),  # where the stream cuts the log
+    st.integers(0, 6),  # rows kept
+    st.sampled_from([2, 3, 1024]),  # buckets: few, so they merge and cells end inside them
+    st.sampled_from([3, 1 << 15]),  # entries read at a time
+)
+def test_an_overview_draws_what_the_marks_draw(
+    level_tasks, helpers, ticks, cuts, rows, buckets, chunk
+):
+    code, tasks = program(level_tasks, helpers)
+    _, rec = run_tasks(code, *tasks, max_ticks=ticks)
+    received = TraceRecorder()
+    overview = Overview(received, rows=rows, buckets=buckets)
+    at = 0
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(packedlog, "CHUNK", chunk)
+        for cut in [*cuts, len(rec.log)]:  # names come before their tasks' entries
+            upto = min(at + cut, len(rec.log))
+            received.names[:], received.limits[:] = rec.names, rec.limits
+            received.log.extend(rec.log[at:upto])
+            overview.feed()
+            at = upto
+        received.end = rec.end
+        overview.finish()
+    drawn_alike(overview, rec, max(rec.end, 1), rows)
+
+
+def test_a_streamed_trace_keeps_its_overview_as_batches_arrive():
+    code = """
+        async def worker(n):
+            for _ in range(n):
+                await pause()
+            await sleep(3)
+
+        async def main():
+            workers = [spawn(worker, 40) for _ in range(30)]
+            for w in workers:
+                await join(w)
+    """
+    _, rec = run_tasks(code, ("worker", {"autostart": False}), "main")
+    received, cursor = StreamedTrace(), TraceCursor()
+    batches = 0
+    while (batch := rec.batch_since(cursor)) is not None or batches == 0:
+        if batch is not None:
+            received.absorb(batch)
+        batches += 1
+    received.finish(rec.end, rec.outcome)
+    assert received.overview is not None and len(received.overview) == 31 > 25
+    drawn_alike(received.overview, rec, rec.end, 25)
+    with pytest.raises(IndexError):  # only the rows a report draws are kept
+        received.overview.row(25, 0, 1, 5)
+    with pytest.raises(RuntimeError):  # and only once the run is over
+        Overview(TraceRecorder()).cpu_row(0, 1, 5)
+
+
+def test_an_engine_log_of_unknown_layout_gets_no_overview(monkeypatch):
+    monkeypatch.setattr(overview_module, "LAYOUT", None)
+    trace = StreamedTrace()
+    assert trace.overview is None
+    with pytest.raises(RuntimeError, match="layout"):
+        Overview(trace)
 
 
 # ---------------------------------------------------------------- the wall

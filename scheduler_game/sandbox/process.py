@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from scheduler_game.engine.trace import TraceRecorder
+from scheduler_game.overview import StreamedTrace
 from scheduler_game.sandbox.deaths import death_verdict, not_run
 
 MAX_STDERR = 64 * 1024  # kept for an internal error's message, never parsed for frames
@@ -66,15 +67,22 @@ class Job:
     running: dict[str, Any] | None = None  # the last run that started: seed, policy
     verdict: dict[str, Any] | None = None
     # Each streamed run's trace, absorbed batch by batch, and its output, by seed.
-    traces: dict[int, TraceRecorder] = field(default_factory=dict)
+    traces: dict[int, StreamedTrace] = field(default_factory=dict)
     outputs: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    # Decode each batch into per-task marks as it arrives (the screen's runs, which keep
+    # `where`: it reads any task at any tick). Otherwise only the trace's overview is
+    # kept up as it arrives (what the text report draws); marks are built if asked for.
+    marks: bool = False
 
-    def absorb(self, message: dict[str, Any]) -> TraceRecorder:
+    def absorb(self, message: dict[str, Any]) -> StreamedTrace:
         seed = int(message["seed"])
-        trace = self.traces.setdefault(seed, TraceRecorder())
+        trace = self.traces.get(seed)
+        if trace is None:
+            trace = self.traces[seed] = StreamedTrace()
         if message["batch"] is not None:
-            trace.absorb(message["batch"])
-            trace.marks  # noqa: B018  decoded now, while the child runs on: not at the end
+            trace.absorb(message["batch"])  # and its overview reads it, while the child runs
+            if self.marks:
+                trace.marks  # noqa: B018  decoded now, while the child runs on: not at the end
         self.outputs.setdefault(seed, []).extend(
             {"tick": int(t), "task": str(task), "text": str(text)}
             for t, task, text in message["output"]
@@ -86,8 +94,7 @@ class Job:
         seed = variant.get("seed")
         trace = self.traces.get(seed) if isinstance(seed, int) else None
         if trace is not None:
-            trace.end = int(variant["ticks"])
-            trace.outcome = variant.get("outcome")
+            trace.finish(int(variant["ticks"]), variant.get("outcome"))
             variant["output"] = self.outputs.pop(seed, [])
             variant["trace"] = trace
         self.variants.append(variant)
@@ -105,7 +112,7 @@ class Child:
     timed_out: bool = False
     cpu_used: float = 0.0
 
-    def hear(self, line: bytes, listen: Listener | None) -> None:
+    def hear(self, line: bytes | bytearray, listen: Listener | None) -> None:
         trace = None
         try:
             message = json.loads(line)
@@ -226,7 +233,7 @@ class SandboxRun:
             if proc is None:
                 proc = start_child(self.command)
             self._proc = proc
-        child = Child([Job() for _ in self.specs])
+        child = Child([Job(marks=bool(spec.get("where"))) for spec in self.specs])
         try:
             _talk(proc, request, child, self.limits, started, self.listen)
         finally:
@@ -269,6 +276,7 @@ def _talk(
     if faults is not None:
         sel.register(faults, selectors.EVENT_READ, "faults")
     buffer = bytearray()
+    seen = 0  # bytes of `buffer` known to hold no newline
     total_out = 0
     open_streams = len(sel.get_map())
     while open_streams:
@@ -294,10 +302,12 @@ def _talk(
                 return
             buffer.extend(chunk)
             start = 0
-            while (end := buffer.find(b"\n", start)) >= 0:
-                child.hear(bytes(buffer[start:end]), listen)
+            # A trace batch spans many reads: each byte is searched for a newline once.
+            while (end := buffer.find(b"\n", max(start, seen))) >= 0:
+                child.hear(buffer[start:end], listen)
                 start = end + 1
             del buffer[:start]
+            seen = len(buffer)
             if len(buffer) > MAX_LINE:
                 child.garbage = b"(a line of more than 128 MiB)"
                 sel.close()

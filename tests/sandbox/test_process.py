@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 
+from scheduler_game.engine.trace import TraceCursor, TraceRecorder
+from scheduler_game.overview import StreamedTrace
 from scheduler_game.sandbox.deaths import player_frame
 from scheduler_game.sandbox.process import Limits, progress_listener, run_sandboxed
+from tests.engine.conftest import run_tasks
 
 SPEC = {
     "level": "x",
@@ -49,6 +53,46 @@ def test_a_good_run_streams_progress_and_a_verdict():
     assert data["passed"] is True
     assert data["variants"][0]["output"][0]["text"] == "hi"
     assert seen == [(1, 1)]
+
+
+def test_a_line_read_in_many_pieces_is_heard_once_whole():
+    _, rec = run_tasks(
+        "async def worker():\n    for _ in range(300):\n        await pause()\n", "worker"
+    )
+    batch = rec.batch_since(TraceCursor())
+    variant = {"seed": 0, "passed": True, "outcome": "finished", "ticks": rec.end, "goals": []}
+    lines = [
+        {"event": "run", "job": 0, "seed": 0, "policy": "fifo", "cpu_limit": "run"},
+        {"event": "trace", "job": 0, "seed": 0, "batch": batch, "output": [[3, "worker", "hi"]]},
+        {"event": "variant", "job": 0, "variant": variant},
+        {"event": "verdict", "job": 0, "verdict": {"level": "x", "passed": True}},
+    ]
+    text = "".join(json.dumps(line) + "\n" for line in lines)
+    script = (  # in pieces of 97 bytes, each flushed on its own
+        "import sys, time\n"
+        f"text = {text!r}\n"
+        "for k in range(0, len(text), 97):\n"
+        "    sys.stdout.write(text[k : k + 97]); sys.stdout.flush(); time.sleep(0.0005)\n"
+    )
+    data = run_sandboxed(SPEC, command=staged(script))
+    (v,) = data["variants"]
+    assert data["passed"] and v["output"] == [{"tick": 3, "task": "worker", "text": "hi"}]
+    assert isinstance(v["trace"], StreamedTrace) and v["trace"].log == rec.log
+    assert v["trace"].overview.cpu_row(0, rec.end, 1) == [0]
+
+
+def test_marks_are_decoded_as_batches_arrive_only_for_the_screen(monkeypatch):
+    """A run that keeps `where` (the screen's, which reads any task at any tick) has its
+    marks built as the batches come; otherwise only the trace's overview is kept up."""
+    asked: list[int] = []
+
+    def marks(trace: StreamedTrace) -> object:
+        asked.append(len(trace.log))
+        return TraceRecorder.marks.fget(trace)  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(StreamedTrace, "marks", property(marks))
+    assert run_sandboxed(SPEC)["passed"] and asked == []
+    assert run_sandboxed({**SPEC, "where": True})["passed"] and asked
 
 
 def test_garbage_on_the_pipe():
