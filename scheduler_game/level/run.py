@@ -42,6 +42,7 @@ class Options:
     timeline: bool = True  # stream the trace (the text report and the screen draw it)
     where: bool = False  # also keep where each task gave the CPU up (the screen shows it)
     ask: bool = False  # when the picks run out where >1 task is ready, stop to ask (player)
+    seeds: tuple[int, ...] | None = None  # only these variants (default: every variant)
 
 
 class ChoiceError(Exception):
@@ -153,7 +154,7 @@ def program_spec(
         "goals": [g.model_dump(exclude_none=True) for g in level.goals],
         "snippets": snippets,
         "needs": needs,
-        "seeds": [v.seed for v in level.variants] or [0],
+        "seeds": list(options.seeds or [v.seed for v in level.variants] or [0]),
         "policy": policy,
         "quantum": settings.quantum,
         "order": order,

@@ -51,6 +51,7 @@ class YieldApp(App[None]):
         super().__init__()
         self.pack = pack  # False: only the given folders (tests, a pack under review)
         self.practice = practice  # minutes: start in interview practice once levels are read
+        self.practice_minutes = practice or 30  # the clock for every practice this session
         self.levels = levels or []
         self.drafts = Drafts()
         if store is None:
@@ -141,8 +142,9 @@ class YieldApp(App[None]):
         if not quiet:
             self.notify("Levels reloaded")
 
-    def start_practice(self, minutes: int = 30) -> None:
+    def start_practice(self, minutes: int | None = None) -> None:
         """Interview practice on an unsolved problem of the interview track."""
+        minutes = minutes or self.practice_minutes
         from scheduler_game.ui.screens.practice import PracticeScreen
 
         catalog = self.select.catalog

@@ -116,6 +116,7 @@ class LevelSession:
         policy: str | None = None,
         ask: bool = True,
         shuffle: int = 0,
+        seeds: tuple[int, ...] | None = None,
         on_live: Callable[[LiveRun], None] | None = None,
         on_done: Callable[[Verdict | None], None],
         every: float = 0.1,
@@ -126,7 +127,7 @@ class LevelSession:
         `policy: player` level the run stops to ask at the first choice past the picks
         made so far; with `ask=False` the rest runs first come, first served."""
         ask = ask and self.player_picks and policy is None
-        options = Options(policy=policy, where=True, ask=ask, shuffle=shuffle)
+        options = Options(policy=policy, where=True, ask=ask, shuffle=shuffle, seeds=seeds)
         watcher = _Watcher(on_live, every) if on_live is not None else None
         run = CheckRun(self.loaded, [(self.attempt(), options)], watcher)
 

@@ -64,7 +64,7 @@ def test_max_wait_holds():
     assert v == {
         "goal": "max_wait heartbeat <= 6",
         "passed": True,
-        "detail": "heartbeat waited at most 1 ticks",
+        "detail": "heartbeat waited at most 1 tick",
     }
 
 

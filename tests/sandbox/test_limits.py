@@ -188,7 +188,7 @@ def test_validate_runs_setup_in_the_sandbox_cpu(tmp_path):
     # (`<module>`) is not found there today, so it says `(last)`: either is accepted.
     before = (
         f"{tmp_path / 'hostile.yaml'}: the reference solution does not win: variant seed 0: "
-        "output (1 lines): variant seed 0 was stopped by the limit of 10 s of CPU for one run "
+        "output (1 line): variant seed 0 was stopped by the limit of 10 s of CPU for one run "
         "(last"
     )
     after = (

@@ -423,3 +423,21 @@ async def test_a_new_line_keeps_the_indentation(store):
             "async def cruncher():\n    for chunk in range(10):\n        cpu(2)\n"
             "        await pause()"
         )
+
+
+async def test_picks_by_letter_and_undo(store):
+    app = app_for(store, TEST_LEVELS / "lock-order.yaml")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: isinstance(app.screen, PickScreen))
+        first = app.screen
+        labels = {r.task: r for r in first.ready}
+        assert labels["alice"].index == 0  # a: alice, as the timeline names her
+        await pilot.press("a")
+        await until(pilot, lambda: isinstance(app.screen, PickScreen) and app.screen.picks == 1)
+        assert screen.session.picks == ["alice"]
+        await pilot.press("u")  # undo: asked again where the first pick was made
+        await until(pilot, lambda: isinstance(app.screen, PickScreen) and app.screen.picks == 0)
+        assert screen.session.picks == []
+        assert [r.task for r in app.screen.ready] == ["alice", "bob"]

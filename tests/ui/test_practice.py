@@ -10,7 +10,7 @@ from scheduler_game.ui.app import YieldApp
 from scheduler_game.ui.screens.practice import PracticeScreen, clock
 from scheduler_game.ui.screens.verdict import VerdictScreen
 from scheduler_game.ui.widgets.taskcode import TaskCode
-from tests.ui.test_game import HOG, until
+from tests.ui.test_game import HOG, status, until
 
 SOLUTION = load_level(HOG).level.tasks[1].solution
 
@@ -36,7 +36,7 @@ async def test_the_first_submission_is_judged_on_variants_and_random_orders(tmp_
     store = SaveStore(home=tmp_path / "home")
     app = YieldApp(levels=[str(interview_folder(tmp_path))], store=store, practice=5, pack=False)
     async with app.run_test(size=(100, 30)) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, PracticeScreen))
+        await until(pilot, lambda: isinstance(app.screen, PracticeScreen) and app.screen.sub_title)
         screen = app.screen
         assert screen.level.id == "the-hog"  # the only problem tagged interview
         assert screen.sub_title.startswith("Interview practice · The Hog · 0")
@@ -44,14 +44,19 @@ async def test_the_first_submission_is_judged_on_variants_and_random_orders(tmp_
         assert screen.check_action("hint", ()) is False  # no hints in an interview
         screen.query_one("#code-cruncher", TaskCode).editor.load_text(SOLUTION)
         await pilot.pause()
+        # ctrl+r tries the example: shown, not judged, not kept
         await pilot.press("ctrl+r")
+        await until(pilot, lambda: screen.run is None and screen.verdict is not None)
+        assert status(screen) == "On the example your code holds. F5 submits it when you are ready."
+        assert store.practices() == [] and screen.taken is None
+        await pilot.press("f5")
         await until(pilot, lambda: isinstance(app.screen, VerdictScreen))
         verdict = app.screen
         assert verdict.verdict.passed and verdict.verdict.shuffled == 20
         text = verdict.query_one("Markdown").source
         assert text.startswith("**Interview answer passed** in 00:0")
         assert text.splitlines()[0].endswith(
-            " of 5:00, judged on 1 hidden variant(s) and 20 random orders."
+            " of 5:00, judged on 1 hidden variant and 20 random orders."
         )
         assert "## Debrief" in text
         [(level, seconds, minutes, passed)] = store.practices()
@@ -70,8 +75,8 @@ async def test_a_lost_interview_still_shows_the_debrief(tmp_path):
     store = SaveStore(home=tmp_path / "home")
     app = YieldApp(levels=[str(interview_folder(tmp_path))], store=store, practice=5, pack=False)
     async with app.run_test(size=(100, 30)) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, PracticeScreen))
-        await pilot.press("ctrl+r")  # the starter: the hog starves the heartbeat
+        await until(pilot, lambda: isinstance(app.screen, PracticeScreen) and app.screen.sub_title)
+        await pilot.press("f5")  # the starter, submitted: the hog starves the heartbeat
         await until(pilot, lambda: isinstance(app.screen, VerdictScreen))
         text = app.screen.query_one("Markdown").source
         assert text.startswith("**Interview answer did not pass** in 00:0")

@@ -79,7 +79,7 @@ def test_failure_tick_and_the_losing_words():
     assert md.splitlines()[:5] == [
         "# Not yet",
         "",
-        "outcome **finished**: every task ran to its end.",
+        "outcome **finished**: the run ended with no task left to run.",
         "",
         "- ✗ **max_wait heartbeat <= 6**: heartbeat waited 76 ticks (t=5..81) while cruncher ran",
     ]

@@ -26,13 +26,20 @@ Everywhere: **ctrl+q** quit, **F1** this help, **ctrl+p** the command palette
 
 | key | what it does |
 |---|---|
-| **ctrl+r** | run your code (also while you type in the editor) |
+| **ctrl+r** | run your code (also in the editor); in practice, try it on the example |
+| **F5** | interview practice: submit your answer (once) |
 | **escape** | stop a run that is going on; leave the level when none is |
 | **F2** | show the last verdict again |
 | **F3** | what if it were preemptive? your code under a preemptive scheduler, both timelines |
 | **F4** | the next hint |
 | **ctrl+t** | move to the timeline |
 | **ctrl+s** | save the timeline as an SVG picture (LEVEL-seedN.svg, in the current folder) |
+
+## The editor
+
+**ctrl+z** / **ctrl+y** undo / redo, **F7** select all, **F6** select the line,
+**ctrl+x** / **ctrl+c** / **ctrl+v** cut / copy / paste, **ctrl+k** delete to the end of
+the line, **tab** indent, **escape** leave the editor. A new line keeps the indentation.
 
 ## The timeline
 

@@ -26,6 +26,7 @@ from scheduler_game.level.run import CheckRun, draft_path
 from scheduler_game.level.verdict import CodeErrorInfo, VariantVerdict, Verdict
 from scheduler_game.timeline import Timeline, task_letter
 from scheduler_game.ui.messages import RunEnded, RunGrew
+from scheduler_game.ui.screens.compare import Comparing
 from scheduler_game.ui.screens.pick import PickScreen, Ready
 from scheduler_game.ui.screens.reload import Reloading
 from scheduler_game.ui.screens.stepping import Stepping
@@ -47,7 +48,7 @@ from scheduler_game.visible import visible
 _TIMELINE_KEYS = {"step", "replay", "play", "goto", "variant", "speed"}
 
 
-class LevelScreen(Stepping, Reloading, Screen[None]):
+class LevelScreen(Stepping, Reloading, Comparing, Screen[None]):
     BINDINGS = [
         Binding("ctrl+r", "run", "Run", priority=True),
         Binding("escape", "stop", "Back"),
@@ -231,7 +232,9 @@ class LevelScreen(Stepping, Reloading, Screen[None]):
 
     _picking: bool | None = False  # True: go on with one more pick; None: the rest FIFO
 
-    def _start(self, ask: bool = True, shuffle: int = 0) -> None:
+    def _start(
+        self, ask: bool = True, shuffle: int = 0, seeds: tuple[int, ...] | None = None
+    ) -> None:
         self._pause()
         for code in self.query(TaskCode):
             code.check_now()  # so a crash or refusal shown after the run stays shown
@@ -239,6 +242,7 @@ class LevelScreen(Stepping, Reloading, Screen[None]):
         self.run = self.session.start(
             ask=ask,
             shuffle=shuffle,
+            seeds=seeds,
             on_live=lambda live: self.post_message(RunGrew(live)),
             on_done=lambda verdict: self.post_message(RunEnded(verdict)),
         )
@@ -322,7 +326,10 @@ class LevelScreen(Stepping, Reloading, Screen[None]):
             if task is None:
                 self._say("You stopped picking. ctrl+r starts again from the first pick.")
                 return
-            if task == PickScreen.FIFO:
+            if task == PickScreen.UNDO:
+                self.session.picks.pop()
+                self._picking = True
+            elif task == PickScreen.FIFO:
                 self._picking = None
             else:
                 self.session.picks.append(task)
@@ -437,25 +444,6 @@ class LevelScreen(Stepping, Reloading, Screen[None]):
     def action_focus_timeline(self) -> None:
         self.query_one("#timeline", TimelineView).focus()
 
-    def action_save_svg(self) -> None:
-        """The timeline on screen as an SVG file, to share."""
-        from pathlib import Path
-
-        from scheduler_game.svg import timeline_svg
-
-        if self.timeline is None or self.verdict is None:
-            self.notify("Run the level first (ctrl+r): then ctrl+s saves its timeline.")
-            return
-        variant = self.verdict.variants[self.variant]
-        path = Path(f"{self.level.id}-seed{variant.seed}.svg").resolve()
-        title = f"{self.level.title} (seed {variant.seed}): {variant.outcome}"
-        try:
-            path.write_text(timeline_svg(self.timeline, title), encoding="utf-8")
-        except OSError as err:
-            self.notify(f"{path}: {err.strerror}", title="Not saved", severity="error")
-            return
-        self.notify(str(path), title="Timeline saved")
-
     # -- hints
 
     def action_hint(self) -> None:
@@ -473,47 +461,3 @@ class LevelScreen(Stepping, Reloading, Screen[None]):
             visible(hints[self.hints_shown - 1]).replace("`", ""),
             title=f"Hint {self.hints_shown}/{len(hints)}",
         )
-
-    # -- what if it were preemptive?
-
-    def action_compare(self) -> None:
-        if self.has_class("-comparing"):
-            self.remove_class("-comparing")
-            self.query_one("#timeline", TimelineView).action_fit()
-            self._label()
-            return
-        if self.compare_run is not None:
-            return
-        quantum = self.level.settings.quantum
-        self.query_one("#compare-label", Static).update(
-            f"If it were preemptive (a switch every {quantum} ticks): running…"
-        )
-        self.add_class("-comparing")
-        self.compare_run = self.session.start(
-            policy="preemptive",
-            on_done=lambda verdict: self.post_message(RunEnded(verdict, compare=True)),
-        )
-        if self.verdict is None:
-            self.action_run()
-
-    def _compared(self, verdict: Verdict | None) -> None:
-        self.compare_run = None
-        label = self.query_one("#compare-label", Static)
-        if verdict is None or verdict.error is not None or not verdict.variants:
-            label.update("If it were preemptive: the run could not be made")
-            return
-        variant = verdict.variants[min(self.variant, len(verdict.variants) - 1)]
-        if variant.error is not None:
-            label.update(f"If it were preemptive: {visible(variant.error.format())}")
-            return
-        failed = [g.goal for g in variant.goals if not g.passed]
-        held = "every goal held" if not failed else "failed: " + ", ".join(failed)
-        quantum = self.level.settings.quantum
-        label.update(
-            f"If it were preemptive (a switch every {quantum} ticks): {variant.ticks} ticks, "
-            f"{visible(held)}"
-        )
-        compare = self.query_one("#compare", TimelineView)
-        compare.show(timeline_of(variant))
-        compare.share_scale(self.query_one("#timeline", TimelineView))
-        self._label()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -31,16 +31,18 @@ class PickScreen(ModalScreen[str | None]):
     served, or None to stop."""
 
     FIFO = ""
+    UNDO = "\0undo"
     BINDINGS = [
         Binding("escape", "dismiss(None)", "Stop picking"),
         Binding("f", "fifo", "Run the rest FIFO", priority=True),
+        Binding("u,backspace", "undo", "Undo the last pick", priority=True),
     ]
 
     DEFAULT_CSS = """
-    PickScreen { align: center bottom; }
+    PickScreen { align: center top; background: $background 30%; }
     PickScreen > Vertical {
-        width: 90%; max-width: 90; height: auto; max-height: 60%;
-        border: thick $accent; background: $surface; padding: 0 1; margin-bottom: 2;
+        width: 90%; max-width: 90; height: auto; max-height: 50%;
+        border: thick $accent; background: $surface; padding: 0 1; margin-top: 3;
     }
     PickScreen OptionList { height: auto; max-height: 12; }
     """
@@ -61,7 +63,9 @@ class PickScreen(ModalScreen[str | None]):
             )
             options = []
             for r in self.ready:
-                where = f"line {r.line}: {r.code.strip()}" if r.line is not None else "its start"
+                code = r.code.strip()
+                fresh = r.line is None or code.startswith(("def ", "async def "))
+                where = "its start (not run yet)" if fresh else f"line {r.line}: {code}"
                 label = Text.assemble(
                     (f"{task_letter(r.index)} {visible(r.task)}", "bold"), "  at ", visible(where)
                 )
@@ -71,6 +75,20 @@ class PickScreen(ModalScreen[str | None]):
 
     def action_fifo(self) -> None:
         self.dismiss(self.FIFO)
+
+    def action_undo(self) -> None:
+        if self.picks:
+            self.dismiss(self.UNDO)
+        else:
+            self.notify("This is the first pick: nothing to undo.")
+
+    def on_key(self, event: events.Key) -> None:
+        """A task's letter picks it, as the timeline names it."""
+        for r in self.ready:
+            if event.character is not None and event.character == task_letter(r.index):
+                event.stop()
+                self.dismiss(r.task)
+                return
 
     @on(OptionList.OptionSelected, "#ready")
     def _picked(self, event: OptionList.OptionSelected) -> None:

@@ -17,7 +17,7 @@ from scheduler_game.ui.session import Score, failure_tick, shown_variant
 from scheduler_game.visible import visible
 
 OUTCOME_WORDS = {
-    "finished": "every task ran to its end",
+    "finished": "the run ended with no task left to run",
     "deadlock": "every task left was blocked, waiting for another: a deadlock",
     "timeout": "the run reached its tick limit before the tasks were done",
     "hung": "a task held the CPU and never gave it up: the run was stopped",
