@@ -244,14 +244,14 @@ class Kernel(TaskCalls, Preemption, RunEnd):
 
             task.state = RUNNING
             self.current = task
+            task.handoff = None  # a lock or an item handed over while it waited: its own now
             self.lines_left = budget
             if slice_started:
                 for hook in slice_started:
                     hook(task, start)
             if task.exc is None and not preemptive:
-                # `_drive`'s first turn, inlined: most slices end at their first pause,
-                # and the call this saves is 5% of a switch at 10 and at 10,000 tasks
-                # (benchmarks/engine.py --quick). Anything else goes on in `_drive`.
+                # `_drive`'s first turn, inlined: most slices end at their first pause, and
+                # the call this saves is 5% of a switch (benchmarks/engine.py --quick).
                 value = task.value
                 task.value = None
                 try:
