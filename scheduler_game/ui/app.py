@@ -19,6 +19,7 @@ from scheduler_game.ui.screens.select import LevelSelectScreen
 
 if TYPE_CHECKING:
     from scheduler_game.level.load import LoadedLevel, SolutionFile
+    from scheduler_game.level.model import Level
     from scheduler_game.level.verdict import Verdict
     from scheduler_game.progress import SaveStore
     from scheduler_game.ui.catalog import Catalog
@@ -185,6 +186,15 @@ class YieldApp(App[None]):
             return
         self._notice()
         self.select.stale = True  # re-read when the player goes back to it
+
+    def show_history(self, level: Level) -> None:
+        from scheduler_game.ui.screens.history import HistoryScreen
+
+        try:
+            attempts = self.store.history(level.id)
+        except OSError:
+            attempts = []
+        self.push_screen(HistoryScreen(level, attempts))
 
     def action_help(self) -> None:
         from scheduler_game.ui.screens.help import HelpScreen

@@ -441,3 +441,16 @@ async def test_picks_by_letter_and_undo(store):
         await until(pilot, lambda: isinstance(app.screen, PickScreen) and app.screen.picks == 0)
         assert screen.session.picks == []
         assert [r.task for r in app.screen.ready] == ["alice", "bob"]
+
+
+async def test_f8_shows_the_history_of_the_level(store):
+    store.record("the-hog", False, 137, 4, outcome="finished")
+    store.record("the-hog", True, 94, 6, stars=3, outcome="finished")
+    app = app_for(store, HOG)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("f8")
+        await until(pilot, lambda: type(app.screen).__name__ == "HistoryScreen")
+        text = str(app.screen.query_one(Static).render())
+        assert "2 attempts, 1 won" in text and "★ your best 94" in text
+        await pilot.press("escape")
+        assert isinstance(app.screen, LevelScreen)

@@ -20,7 +20,8 @@ Everywhere: **ctrl+q** quit, **F1** this help, **ctrl+p** the command palette
 
 ## Level select
 
-**↑ ↓** choose, **Enter** play, **n** the next unsolved level, **F5** reload the levels.
+**↑ ↓** choose, **Enter** play, **n** the next unsolved level, **h** the level's history,
+**i** interview practice, **F5** reload the levels.
 
 ## A level
 
@@ -32,6 +33,7 @@ Everywhere: **ctrl+q** quit, **F1** this help, **ctrl+p** the command palette
 | **F2** | show the last verdict again |
 | **F3** | what if it were preemptive? your code under a preemptive scheduler, both timelines |
 | **F4** | the next hint |
+| **F8** | your history on this level: your attempts drawn by ticks and by lines |
 | **ctrl+t** | move to the timeline |
 | **ctrl+s** | save the timeline as an SVG picture (LEVEL-seedN.svg, in the current folder) |
 

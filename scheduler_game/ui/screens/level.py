@@ -57,6 +57,7 @@ class LevelScreen(Stepping, Reloading, Comparing, Screen[None]):
         Binding("f2", "verdict", "Verdict"),
         Binding("f3", "compare", "Preemptive?"),
         Binding("f4", "hint", "Hint"),
+        Binding("f8", "history", "History", show=False),
         Binding("ctrl+s", "save_svg", "Save SVG", show=False),
         Binding("n", "step(1)", "Step"),
         Binding("b", "step(-1)", "Step back"),
@@ -380,6 +381,9 @@ class LevelScreen(Stepping, Reloading, Comparing, Screen[None]):
 
     def _verdict_extras(self) -> dict[str, object]:
         return {}
+
+    def action_history(self) -> None:
+        self.app.show_history(self.level)  # type: ignore[attr-defined]
 
     def action_verdict(self) -> None:
         if self.verdict is not None:
