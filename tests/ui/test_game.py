@@ -419,9 +419,10 @@ async def test_a_new_line_keeps_the_indentation(store):
         editor.load_text("async def cruncher():\n    for chunk in range(10):")
         editor.move_cursor((1, 27))
         await pilot.press("enter", *"cpu(2)", "enter", *"await pause()")
+        await pilot.press("enter", "backspace", *"print(1)")  # back one step: the loop's end
         assert editor.text == (
             "async def cruncher():\n    for chunk in range(10):\n        cpu(2)\n"
-            "        await pause()"
+            "        await pause()\n    print(1)"
         )
 
 

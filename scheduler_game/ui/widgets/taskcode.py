@@ -21,7 +21,8 @@ CHECK_AFTER = 0.3  # seconds of quiet typing before the rules are checked
 
 class CodeEditor(TextArea):
     """The code editor: a new line keeps the indentation of the line before, one step
-    deeper after a line that opens a block (`:`), as a Python editor does."""
+    deeper after a line that opens a block (`:`), and backspace in the indentation goes
+    back one step, as a Python editor does."""
 
     async def _on_key(self, event: events.Key) -> None:
         if event.key == "enter" and not self.read_only:
@@ -35,6 +36,15 @@ class CodeEditor(TextArea):
             start, end = self.selection
             self._replace_via_keyboard("\n" + indent, start, end)
             return
+        if event.key == "backspace" and not self.read_only and self.selection.is_empty:
+            row, col = self.cursor_location
+            before = self.document.get_line(row)[:col]
+            if col and not before.strip(" "):  # in the indentation: back one step
+                step = (col - 1) % self.indent_width + 1
+                event.stop()
+                event.prevent_default()
+                self._replace_via_keyboard("", (row, col - step), (row, col))
+                return
         await super()._on_key(event)
 
 
