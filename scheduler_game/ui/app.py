@@ -146,14 +146,22 @@ class YieldApp(App[None]):
     def start_practice(self, minutes: int | None = None) -> None:
         """Interview practice on an unsolved problem of the interview track."""
         minutes = minutes or self.practice_minutes
+        from scheduler_game.level.errors import LevelErrors
         from scheduler_game.ui.screens.practice import PracticeScreen
 
         catalog = self.select.catalog
         entry = catalog.practice_pick() if catalog is not None else None
-        if entry is None or entry.loaded is None:
+        if entry is None:
             self.notify("No interview problems found (levels tagged interview).")
             return
-        self.push_screen(PracticeScreen(entry.loaded, self.drafts, minutes))
+        try:
+            loaded = entry.load()  # as the file is now: it may have changed since listed
+        except LevelErrors as bad:
+            error = "\n".join(e.format() for e in bad.errors)
+            self.notify(error, title="This level could not be loaded", severity="error")
+            self.reload_catalog(quiet=True)
+            return
+        self.push_screen(PracticeScreen(loaded, self.drafts, minutes))
 
     def reload_catalog(self, quiet: bool = False) -> None:
         self.load_levels(quiet=quiet)

@@ -24,10 +24,10 @@ MARKS = {"new": ("○", "new"), "tried": ("◐", "tried"), "solved": ("●", "so
 
 def _describe(entry: Entry, next_up: Entry | None) -> str:
     """The detail pane's markdown for a level."""
-    if entry.loaded is None:
+    level = entry.summary
+    if level is None:
         name = visible(entry.path.name)
         return f"## {name}\n\nThis level file could not be loaded:\n\n```\n{entry.error}\n```\n"
-    level = entry.loaded.level
     mark, word = MARKS[entry.status]
     lines = [f"## {visible(level.title)}", ""]
     status = f"{mark} **{word}**"
@@ -35,15 +35,14 @@ def _describe(entry: Entry, next_up: Entry | None) -> str:
         status += f" · {entry.progress.attempts} attempt(s)"
         if entry.progress.best is not None:
             status += f" · best {entry.progress.best} ticks"
-    if level.par is not None and level.par.ticks is not None:
-        status += f" · par {level.par.ticks} ticks"
+    if level.par_ticks is not None:
+        status += f" · par {level.par_ticks} ticks"
     if entry is next_up:
         status += " · **recommended next**"
     lines += [status, ""]
     if level.concepts:
         lines += ["*" + ", ".join(visible(c) for c in level.concepts) + "*", ""]
-    first = level.brief.strip().split("\n\n", 1)[0]
-    lines += [first, "", "Press **Enter** to play."]
+    lines += [level.brief, "", "Press **Enter** to play."]
     return "\n".join(lines)
 
 
@@ -99,13 +98,13 @@ class LevelSelectScreen(Screen[None]):
             for entry in entries:
                 key = str(entry.path)
                 self._entries[key] = entry
-                if entry.loaded is None:
+                if entry.summary is None:
                     label = Text.assemble(("  ✗ ", "red"), (visible(entry.path.name), "red"))
                 else:
                     mark, _ = MARKS[entry.status]
                     label = Text.assemble(
                         f"  {mark} ",
-                        (visible(entry.loaded.level.title), "bold" if entry is next_up else ""),
+                        (visible(entry.summary.title), "bold" if entry is next_up else ""),
                     )
                     if entry is next_up:
                         label.append("  ◀ next", style="italic")
@@ -118,7 +117,7 @@ class LevelSelectScreen(Screen[None]):
             options.highlighted = options.get_option_index(next(iter(self._entries)))
         options.focus()
         solved = sum(1 for e in self.catalog.entries if e.status == "solved")
-        total = sum(1 for e in self.catalog.entries if e.loaded is not None)
+        total = sum(1 for e in self.catalog.entries if e.summary is not None)
         self.query_one("#select-hint", Static).update(f" {solved} of {total} levels solved")
 
     @on(OptionList.OptionHighlighted, "#levels")
@@ -155,7 +154,16 @@ class LevelSelectScreen(Screen[None]):
         if entry is None:
             self.notify("Every level is solved. Well done!", title="Level select")
             return
-        if entry.loaded is None:
-            self.notify(entry.error or "", title="This level could not be loaded", severity="error")
+        from scheduler_game.level.errors import LevelErrors
+
+        try:
+            loaded = entry.load()  # as the file is now: it may have changed since listed
+        except LevelErrors as bad:
+            error = "\n".join(e.format() for e in bad.errors)
+            self.notify(error, title="This level could not be loaded", severity="error")
+            if entry.summary is not None or error != entry.error:
+                self.app.reload_catalog(quiet=True)  # type: ignore[attr-defined]
             return
-        self.app.open_level(entry.loaded)  # type: ignore[attr-defined]
+        if entry.summary is None:  # listed as broken, mended since: list it anew on return
+            self.stale = True
+        self.app.open_level(loaded)  # type: ignore[attr-defined]
