@@ -152,7 +152,7 @@ async def test_written_solution_wins_scores_and_is_recorded(store):
         await pilot.press("escape", "escape")
         assert isinstance(app.screen, LevelSelectScreen)
         options = app.screen.query_one("#levels", OptionList)
-        await until(pilot, lambda: str(options.get_option_at_index(1).prompt) == "  ● The Hog")
+        await until(pilot, lambda: str(options.get_option_at_index(1).prompt) == "  ● The Hog  ★★★")
 
 
 async def test_refused_code_is_shown_at_its_line_and_kept(store):

@@ -22,6 +22,12 @@ if TYPE_CHECKING:
 MARKS = {"new": ("○", "new"), "tried": ("◐", "tried"), "solved": ("●", "solved")}
 
 
+def stars(n: int) -> str:
+    """A level's best stars, out of three."""
+    n = max(1, min(n, 3))
+    return "★" * n + "☆" * (3 - n)
+
+
 def _describe(entry: Entry, next_up: Entry | None) -> str:
     """The detail pane's markdown for a level."""
     level = entry.summary
@@ -32,7 +38,10 @@ def _describe(entry: Entry, next_up: Entry | None) -> str:
     lines = [f"## {visible(level.title)}", ""]
     status = f"{mark} **{word}**"
     if entry.progress is not None:
-        status += f" · {entry.progress.attempts} attempt(s)"
+        n = entry.progress.attempts
+        status += f" · {n} attempt{'s' if n != 1 else ''}"
+        if entry.progress.solved:
+            status += f" · {stars(entry.progress.stars)}"
         if entry.progress.best is not None:
             status += f" · best {entry.progress.best} ticks"
     if level.par_ticks is not None:
@@ -42,7 +51,7 @@ def _describe(entry: Entry, next_up: Entry | None) -> str:
     lines += [status, ""]
     if level.concepts:
         lines += ["*" + ", ".join(visible(c) for c in level.concepts) + "*", ""]
-    lines += [level.brief, "", "Press **Enter** to play."]
+    lines += [level.brief, "", "Press **Enter** to play, **h** for your history here."]
     return "\n".join(lines)
 
 
@@ -53,6 +62,7 @@ class LevelSelectScreen(Screen[None]):
         Binding("enter", "open", "Play", show=True),
         Binding("n", "next_up", "Next unsolved"),
         Binding("i", "practice", "Interview practice"),
+        Binding("h", "history", "History"),
         Binding("f5", "reload", "Reload levels"),
     ]
 
@@ -106,6 +116,8 @@ class LevelSelectScreen(Screen[None]):
                         f"  {mark} ",
                         (visible(entry.summary.title), "bold" if entry is next_up else ""),
                     )
+                    if entry.progress is not None and entry.progress.solved:
+                        label.append(f"  {stars(entry.progress.stars)}", style="yellow")
                     if entry is next_up:
                         label.append("  ◀ next", style="italic")
                 options.add_option(Option(label, id=key))
@@ -139,6 +151,22 @@ class LevelSelectScreen(Screen[None]):
     def action_next_up(self) -> None:
         if self.catalog is not None:
             self._open(self.catalog.next_up())
+
+    def action_history(self) -> None:
+        options = self.query_one("#levels", OptionList)
+        if options.highlighted is None:
+            return
+        entry = self._entries.get(options.get_option_at_index(options.highlighted).id or "")
+        if entry is None or entry.summary is None:
+            return
+        from scheduler_game.level.errors import LevelErrors
+
+        try:
+            level = entry.load().level
+        except LevelErrors as bad:
+            self.notify(bad.errors[0].format(), severity="error")
+            return
+        self.app.show_history(level)  # type: ignore[attr-defined]
 
     def action_practice(self) -> None:
         self.app.start_practice()  # type: ignore[attr-defined]
