@@ -305,13 +305,18 @@ def cmd_list(args: argparse.Namespace) -> int:
         _say(f"note: {notice}", err=True)
     rows = []
     broken = []
-    for f in level_files(level_dirs(args.levels)):
+    found = [  # the game's pack, then SCHEDULER_GAME_LEVELS, then --levels: each in order
+        (rank, folder, f) for rank, folder in enumerate(level_dirs(args.levels))
+        for f in level_files([folder])
+    ]  # fmt: skip
+    for rank, folder, f in found:
         try:
             level = load_level(f).level
         except LevelErrors as bad:
             broken.extend(bad.errors)
             continue
         p = progress.get(level.id)
+        where = str(f.parent.relative_to(folder)) if f.parent.is_relative_to(folder) else ""
         rows.append(
             {
                 "id": level.id,
@@ -319,7 +324,7 @@ def cmd_list(args: argparse.Namespace) -> int:
                 "chapter": level.chapter,
                 "solved": bool(p and p.solved),
                 "best": p.best if p else None,
-                "_order": (str(f.parent), level.order),  # chapters in their folders' order
+                "_order": (rank, where, level.order),  # chapters in their folders' order
             }
         )
     rows.sort(key=lambda r: r["_order"])
