@@ -229,6 +229,23 @@ def timeline_of(variant: VariantVerdict) -> Timeline:
     return Timeline.from_segments(variant.timeline, variant.idle, end=variant.ticks)
 
 
+def slice_joins(variant: VariantVerdict, limit: int = 20_000) -> dict[int, set[int]]:
+    """Per task (by its index), the ticks where one of its slices begins right where its
+    previous slice ended: invisible in the marks, which merge the two. Only for runs of
+    up to `limit` slices (a long run is not read at one cell a tick anyway)."""
+    trace = variant.trace
+    if trace is None or sum(t.switches for t in variant.tasks) > limit:
+        return {}
+    index = {name: i for i, name in enumerate(trace.names)}
+    last_end: dict[str, int] = {}
+    joins: dict[int, set[int]] = {}
+    for s in trace.slices_since(0, final=True)[0]:
+        if last_end.get(s.task) == s.start and s.start > 0:
+            joins.setdefault(index[s.task], set()).add(s.start)
+        last_end[s.task] = s.end
+    return joins
+
+
 def failure_tick(variant: VariantVerdict, goal: GoalVerdict) -> int:
     """The tick to look at for a failed goal: where the wait that broke a limit crossed
     it, where an unwanted line was printed, or where the run ended."""

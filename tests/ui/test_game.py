@@ -455,3 +455,22 @@ async def test_f8_shows_the_history_of_the_level(store):
         assert "2 attempts, 1 won" in text and "★ your best 94" in text
         await pilot.press("escape")
         assert isinstance(app.screen, LevelScreen)
+
+
+async def test_a_slice_that_follows_its_own_is_marked(store):
+    """The scanner pauses and gets the CPU straight back: the marks merge the two slices,
+    the timeline marks where the second begins."""
+    level = ROOT / "levels" / "01-cooperative" / "a-subroutine-never-yields.yaml"
+    app = app_for(store, level)
+    async with app.run_test(size=(120, 30)) as pilot:
+        screen = app.screen
+        await run_level(pilot, screen)
+        await pilot.press("escape", "ctrl+t")
+        view = screen.query_one("#timeline", TimelineView)
+        assert view.joins == {1: {14, 46}}
+        view.per = 1
+        view._changed()
+        await pilot.pause()
+        row = view.render_line(3).text  # the ruler, the CPU, the display, the scanner
+        cells = row[view.label_width :]
+        assert cells[13:16] == "#▌#"

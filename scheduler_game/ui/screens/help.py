@@ -60,7 +60,8 @@ At the cursor, the line under the timeline says what every task is doing, and ea
 tab shows the line of code it is at.
 
 Glyphs: `#` running, `-` ready, `!` starving (ready for longer than it may wait),
-`=` blocked, `.` sleeping, blank done. The CPU row shows who held the CPU (`_` idle).
+`=` blocked, `.` sleeping, blank done; `▌` where a task gave the CPU up and got it
+straight back (a new slice, at one tick a cell). The CPU row shows who held the CPU (`_` idle).
 """
 
 

@@ -36,6 +36,7 @@ from scheduler_game.ui.session import (
     LevelSession,
     crash_spot,
     shown_variant,
+    slice_joins,
     timeline_of,
 )
 from scheduler_game.ui.widgets.figures import FiguresTable
@@ -396,7 +397,7 @@ class LevelScreen(Stepping, Reloading, Comparing, Screen[None]):
         self.trace = variant.trace
         self.starts = None
         view = self.query_one("#timeline", TimelineView)
-        view.show(self.timeline)
+        view.show(self.timeline, joins=slice_joins(variant))
         compare = self.query_one("#compare", TimelineView)
         if self.has_class("-comparing") and compare.timeline is not None:
             compare.share_scale(view)

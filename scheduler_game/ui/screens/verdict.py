@@ -84,6 +84,9 @@ def verdict_markdown(
         if variant.hung:
             md += ["", f"**{visible(str(variant.hung.get('task')))}** never gave the CPU up "
                    f"(line {variant.hung.get('line')})."]  # fmt: skip
+        if variant.notes:
+            md += ["", "Notes:", ""]
+            md += [f"- {_plain(note)}" for note in variant.notes]
         md.append("")
         break  # the first failing variant is the one the screen shows
     if verdict.losing_order is not None:
@@ -95,6 +98,14 @@ def verdict_markdown(
     if practice is not None and level.debrief:
         md += ["", "## Debrief", "", level.debrief]
     return "\n".join(md)
+
+
+def _plain(text: str) -> str:
+    """Text shown as it is in markdown: a note quotes task code (`q.put(x*2)`)."""
+    return "".join(f"\\{c}" if c in _MARKDOWN else c for c in visible(text))
+
+
+_MARKDOWN = set("\\`*_[]<>#|~!")
 
 
 def _par(value: int | None) -> str:

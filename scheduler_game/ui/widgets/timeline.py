@@ -42,6 +42,7 @@ from scheduler_game.timeline import (
 _LABEL_MAX = 16
 _FIXED_ROWS = 2  # the ruler and the CPU
 _WHOLE_CPU_ROW = 4096  # cells: up to this, the CPU row is worked out for the whole run
+JOIN_GLYPH = "▌"  # a slice that starts right where the same task's last one ended
 BIG_RUN = 50_000  # marks: a run this big has its rows worked out off the screen's thread
 
 
@@ -126,6 +127,7 @@ class TimelineView(ScrollView, can_focus=True):
     def __init__(self, *, name: str | None = None, id: str | None = None) -> None:
         super().__init__(name=name, id=id)
         self.timeline: Timeline | None = None
+        self.joins: dict[int, set[int]] = {}
         self.reveal = 0  # ticks [0, reveal) are drawn; the rest is still to come
         self.per = 1  # ticks per cell
         self._cache: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
@@ -145,11 +147,20 @@ class TimelineView(ScrollView, can_focus=True):
     # -- what to draw
 
     def show(
-        self, timeline: Timeline | None, *, reveal: int | None = None, keep: bool = False
+        self,
+        timeline: Timeline | None,
+        *,
+        reveal: int | None = None,
+        keep: bool = False,
+        joins: dict[int, set[int]] | None = None,
     ) -> None:
         """Draw `timeline` (None: nothing), revealed up to `reveal` (default: all of it).
-        With `keep`, the zoom and cursor stay as they are (a run that is still growing)."""
+        With `keep`, the zoom and cursor stay as they are (a run that is still growing).
+        `joins`: per task, the ticks where a slice of it begins right after another of
+        its own ended (it gave the CPU up and got it straight back): drawn `▌`, since the
+        marks alone show one unbroken bar there."""
         self.timeline = timeline
+        self.joins = joins or {}
         end = timeline.end if timeline is not None else 0
         self.reveal = end if reveal is None else min(reveal, end)
         if not keep:
@@ -319,7 +330,8 @@ class TimelineView(ScrollView, can_focus=True):
             hidden = max(0, -(-(self.reveal - start) // self.per))
             for i in range(hidden, cells):
                 states[i] = None
-        return Strip([Segment(label, label_style), *self._task_segments(states, start, base)])
+        segments = self._task_segments(states, start, base, self.joins.get(task))
+        return Strip([Segment(label, label_style), *segments])
 
     def _revealed(self, timeline: Timeline) -> Timeline:
         return timeline if self.reveal >= timeline.end else replace(timeline, end=self.reveal)
@@ -329,7 +341,11 @@ class TimelineView(ScrollView, can_focus=True):
         return cell if 0 <= cell < cells and self.cursor < self.end else -1
 
     def _task_segments(
-        self, states: list[CellState | None], start: int, base: Style
+        self,
+        states: list[CellState | None],
+        start: int,
+        base: Style,
+        joins: set[int] | None = None,
     ) -> list[Segment]:
         styles = {
             CellState.RUNNING: self._style("running"),
@@ -351,6 +367,8 @@ class TimelineView(ScrollView, can_focus=True):
                 glyph, style = ("·" if start + i * self.per < self.end else " "), unrevealed
             else:
                 glyph, style = GLYPHS[state], styles[state]
+                if joins and self.per == 1 and state is CellState.RUNNING and start + i in joins:
+                    glyph = JOIN_GLYPH
             if i == cursor_cell:
                 style = style + cursor_style
             if style is not run_style and run_text:
