@@ -43,7 +43,8 @@ from scheduler_game.engine.stable import AddressNames
 from scheduler_game.level.judge import goal_label, judge, order_goals
 from scheduler_game.sandbox.bindings import rebinding
 from scheduler_game.sandbox.builtins import build_namespace
-from scheduler_game.sandbox.guard import CodeRefused, compile_guarded
+from scheduler_game.sandbox.guard import CodeRefused
+from scheduler_game.sandbox.unawaited import DISCARDED, Program, Unawaited, compile_marked
 
 COUNTER = "__lines__"
 
@@ -61,17 +62,21 @@ def error_info(path: str, line: int, col: int, message: str) -> dict[str, Any]:
     return {"path": path, "line": line, "col": col, "message": message}
 
 
-def compile_snippets(spec: dict[str, Any]) -> list[CodeType]:
+def compile_snippets(spec: dict[str, Any], program: Program | None = None) -> list[CodeType]:
+    """Compile each snippet under the rules and the runaway guard; what may be a call
+    never awaited is marked, and noted in `program` (sandbox/unawaited.py)."""
+    program = program if program is not None else Program()
     codes = []
     for snip in spec["snippets"]:
         try:
             codes.append(
-                compile_guarded(
+                compile_marked(
                     snip["source"],
                     snip["path"],
                     snip["line"],
                     COUNTER,
                     exact=spec["settings"]["line_cost"] > 0,
+                    program=program,
                 )
             )
         except CodeRefused as refused:
@@ -137,8 +142,10 @@ def run_once(
     seed: int,
     policy: Policy,
     stream: Stream | None = None,
+    unawaited: Unawaited | None = None,
 ) -> tuple[RunResult, TraceRecorder]:
-    """One run from fresh module state: the level's code executed anew into new globals."""
+    """One run from fresh module state: the level's code executed anew into new globals.
+    `unawaited` hears the marked statements (its `run()` goes around this call)."""
     settings = spec["settings"]
     # The screen asks where each task is (`where`): a trace that keeps it, at a cost.
     recorder = LineRecorder() if spec.get("where") else TraceRecorder()
@@ -157,6 +164,7 @@ def run_once(
         stream.start(seed, kernel, recorder)
     namespace = build_namespace(task_api(kernel))
     namespace[COUNTER] = kernel.count
+    namespace[DISCARDED] = (unawaited or Unawaited()).discarded
     for name, shared in spec["shared"].items():
         namespace[name] = _make_shared(namespace, name, shared)
     defines: dict[int, list[str]] = {}
@@ -338,8 +346,9 @@ def execute(
         emit({"event": "variant", "variant": variant})
         return verdict
 
+    program = Program()
     try:
-        codes = compile_snippets(spec)
+        codes = compile_snippets(spec, program)
     except Unusable as bad:
         return stop_with(seeds[0], bad.error)
     refused = rebinding(spec)
@@ -349,16 +358,19 @@ def execute(
         policy, label = _policy(spec, None)
         emit({"event": "run", "seed": seed, "policy": label})
         watch = stream if spec.get("timeline", True) else None
+        unawaited = Unawaited(program)
         try:
-            result, recorder = run_once(spec, codes, seed, policy, watch)
+            with unawaited.run():
+                result, recorder = run_once(spec, codes, seed, policy, watch, unawaited)
+                if watch is not None:
+                    watch.end()
         except Unusable as bad:
             return stop_with(seed, bad.error)
         except BadPick as bad:
             return stop_with(seed, error_info("--order", 1, 1, str(bad)))
-        if watch is not None:
-            watch.end()
         goals = judge(spec["goals"], result, recorder)
         variant = variant_verdict(spec, seed, label, result, recorder, goals, watch is not None)
+        variant["notes"] += unawaited.notes()
         verdict["variants"].append(variant)
         emit({"event": "variant", "variant": variant})
         done += 1
@@ -373,7 +385,9 @@ def execute(
                 break
             policy, label = _policy(spec, k)
             emit({"event": "run", "seed": seed, "policy": label})
-            result, recorder = run_once(spec, codes, seed, policy)
+            unawaited = Unawaited(program)
+            with unawaited.run():
+                result, recorder = run_once(spec, codes, seed, policy, None, unawaited)
             goals = judge(shuffle_goals, result, recorder)
             if not all(g["passed"] for g in goals):
                 verdict["losing_order"] = {

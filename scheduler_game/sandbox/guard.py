@@ -63,6 +63,7 @@ The counter's return value is ignored: `Kernel.count` returns None.
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from types import CodeType
 
 from scheduler_game.sandbox.rules import (
@@ -334,19 +335,24 @@ def compile_guarded(
     counter: str = "__lines__",
     *,
     exact: bool = False,
+    transform: Callable[[ast.Module, int], object] | None = None,
 ) -> CodeType:
     """Check, count lines in and compile a snippet that starts at line `first_line` of
     `filename`, so that tracebacks and runaway reports carry the file's own lines.
     `exact`: the exact mode, for levels with a `line_cost` (see `insert_line_counter`).
+    `transform(tree, offset)`: changes the checked tree in place first, at the
+    snippet's own lines (sandbox/unawaited.py marks the statements that drop a trap).
 
     Raises CodeRefused with every issue, at lines relative to the snippet (line 1 is
     its first line); the caller adds the snippet's place in its file.
     """
     tree = parse_checked(source, filename)
     offset = first_line - 1
-    if offset:
-        ast.increment_lineno(tree, offset)  # before counting: LINE is a file line
     try:
+        if transform is not None:
+            transform(tree, offset)
+        if offset:
+            ast.increment_lineno(tree, offset)  # before counting: LINE is a file line
         tree = insert_line_counter(tree, counter, exact=exact)
         # dont_inherit: this module's `from __future__ import annotations` is ours only.
         return compile(tree, filename, "exec", dont_inherit=True)
