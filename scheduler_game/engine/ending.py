@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from scheduler_game.engine.errors import Halt
+from scheduler_game.engine.lines import traceback_line
 from scheduler_game.engine.results import (
     OUTCOME_DEADLOCK,
     OUTCOME_FINISHED,
@@ -22,7 +23,7 @@ from scheduler_game.engine.results import (
     Wait,
     task_error,
 )
-from scheduler_game.engine.task import BLOCKED, CRASHED, DONE
+from scheduler_game.engine.task import BLOCKED, CRASHED, DONE, RUNNING
 from scheduler_game.engine.trace import figures
 
 if TYPE_CHECKING:
@@ -34,6 +35,15 @@ class RunEnd:
     """The end of a run, as methods of `Kernel`."""
 
     __slots__ = ()
+
+    def _halt_in(self: Kernel, task: Task, err: BaseException | None = None) -> None:
+        """The machine stopped inside `task`'s slice: it stays running to the end. When
+        the stop ended its coroutine, the line it stopped at is read off the error (the
+        screen shows where a loop was when the clock ran out)."""
+        self.hung_task = task
+        task.state = RUNNING
+        if err is not None:
+            task.halted_at = traceback_line(err.__traceback__)
 
     def _finish(self: Kernel) -> RunResult:
         unfinished = [t for t in self.tasks if t.state not in DONE]

@@ -345,7 +345,7 @@ class Kernel(TaskCalls, Preemption, RunEnd):
         if self.halted is not None:
             # The machine stopped inside this slice. Whatever the task did since (caught
             # the stop, returned, raised something else), the stop is final.
-            self._halt_in(task)
+            self._halt_in(task, err)
             return None
         if task.stack:  # back to the outer coroutine of a `yield wait_for(...)`
             task.coro = task.stack.pop()
@@ -494,7 +494,3 @@ class Kernel(TaskCalls, Preemption, RunEnd):
         task.joiners = {}
         for hook in self._on.task_exited:
             hook(task, self.clock + max(1, self.burned))
-
-    def _halt_in(self, task: Task) -> None:
-        self.hung_task = task
-        task.state = RUNNING

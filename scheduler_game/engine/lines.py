@@ -36,12 +36,23 @@ def innermost_line(task: Task) -> tuple[str, int] | None:
     return found
 
 
+def traceback_line(tb: Any) -> tuple[str, int] | None:
+    """The file and line of the innermost frame of level or player code in a traceback."""
+    found = None
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if not code.co_filename.startswith(_OURS):
+            found = (code.co_filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
 class LineRecorder(TraceRecorder):
     """A trace that also keeps, for every slice, where its task gave the CPU up."""
 
     def slice_ended(self, task: Task, start: int, end: int) -> None:
         index = len(self.log)  # where the slice's RUNNING entry goes
         super().slice_ended(task, start, end)
-        where = innermost_line(task)
+        where = innermost_line(task) or task.halted_at
         if where is not None:
             self.slice_lines[index] = where

@@ -55,6 +55,7 @@ class Task:
         "exc",
         "exc_object",
         "glet",
+        "halted_at",
         "handle",
         "handoff",
         "id",
@@ -82,6 +83,7 @@ class Task:
         # (verb, object, argument): ("sleep", None, wake tick), or a `WaitOn`
         self.waiting_on: tuple[str, Any, Any] | None = None
         self.handoff: tuple[Any, str, Any] | None = None  # handed a lock or an item, unused
+        self.halted_at: tuple[str, int] | None = None  # where the machine stopped it
         self.timer: list[Any] | None = None  # its entry in the timer heap, while it sleeps
         self.joiners: dict[Task, None] = {}  # who waits for it to end, first come first
         self.joined_on = WaitOn(("join", self, None))  # what its joiners wait on

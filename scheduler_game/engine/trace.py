@@ -404,7 +404,8 @@ class TraceRecorder(Instrument):
             task = log[k] >> _SHIFT
             following = log[k + 1] if k + 1 < len(log) else None
             same = following is not None and ends_slice(following, task)
-            ends[task].append(following & _TICKS if same else self.end)
+            # the slice the machine stopped in: where it stopped holds from its start
+            ends[task].append(following & _TICKS if same else log[k] & _TICKS)
             wheres[task].append(self.slice_lines[k])
         self._line_index = (len(self.slice_lines), ends, wheres)
         return self._line_index

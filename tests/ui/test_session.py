@@ -127,3 +127,18 @@ def test_a_level_with_no_code_to_write_scores_no_lines():
     assert score.stars == 2  # the win and the lines star; pick-one has no par for ticks
     md = verdict_markdown(PICK_ONE.level, verdict, score)
     assert "lines of code" not in md
+
+
+def test_where_a_task_is_when_the_clock_runs_out_in_its_slice():
+    """A loop that never yields ends the run as timeout: the line it was stopped at is
+    where it is for its whole last slice."""
+    level = load_level(ROOT / "levels" / "02-generators" / "the-endless-stream.yaml")
+    session = LevelSession(level)
+    verdict = check_level(level, session.attempt(), Options(where=True))
+    variant = verdict.variants[0]
+    assert variant.outcome == "timeout"
+    where = session.where(timeline_of(variant), variant.trace, variant.ticks - 1)
+    assert [(w.task, w.state, w.line) for w in where] == [
+        ("heartbeat", "starving", 4),
+        ("monitor", "running", 3),  # cpu(2) inside the endless sensor()
+    ]
