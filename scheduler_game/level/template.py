@@ -94,6 +94,8 @@ goals:                          # every goal must hold, on every variant
   # - deadlock: true            # policy player: the player wins by causing one
   # - crash: picker             # policy player: the player wins when it crashes
 
+starter_fails: [max_wait]       # why the starter must lose: validate checks it fails these
+
 # solution_order: [heartbeat, cruncher]   # policy player: the picks that win
 # variants: [{{seed: 1}}, {{seed: 2}}]       # hidden test cases: rand(a, b) differs
 
