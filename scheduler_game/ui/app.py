@@ -62,11 +62,14 @@ class YieldApp(App[None]):
         self.store = store  # one store: its notice (a save file moved aside) is shown once
         self._unsaved: dict[tuple[str, str], str] = {}  # drafts typed, not yet written
         self._first_level = open_level
-        if open_level is not None and solution is not None:
-            for task in open_level.level.tasks:
-                if task.editable:  # a solution file's code starts in the first editor
-                    self.drafts.code[(open_level.level.id, task.name)] = solution.source
-                    break
+        if open_level is not None and solution is not None:  # its code, in the editors
+            from scheduler_game.ui.session import split_solution
+
+            level = open_level.level
+            editable = [t.name for t in level.tasks if t.editable]
+            if editable:
+                for name, source in split_solution(solution.source, editable).items():
+                    self.drafts.code[(level.id, name)] = source
 
     def on_mount(self) -> None:
         self.select = LevelSelectScreen()

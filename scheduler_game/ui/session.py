@@ -215,6 +215,29 @@ def crash_spot(variant: VariantVerdict) -> tuple[str, int, str] | None:
     return None
 
 
+def split_solution(source: str, tasks: list[str]) -> dict[str, str]:
+    """A solution file (`play --solution FILE`) as drafts, one per editable task: each
+    task's own function (with its decorators) in its tab, everything else (helpers,
+    shared values) in the first tab, in file order. Each draft runs as its own snippet
+    of the one module, so the whole behaves as the file did. A file that does not parse
+    goes whole into the first tab, where its error is shown."""
+    import ast
+
+    drafts = {name: [] for name in tasks}  # type: dict[str, list[str]]
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return {name: source if i == 0 else "" for i, name in enumerate(tasks)}
+    lines = source.splitlines(keepends=True)
+    for node in tree.body:
+        first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+        text = "".join(lines[first - 1 : node.end_lineno])
+        own = getattr(node, "name", None)
+        drafts[own if own in drafts else tasks[0]].append(text)
+    return {name: "\n\n".join(part.rstrip("\n") for part in parts) + "\n" if parts else ""
+            for name, parts in drafts.items()}  # fmt: skip
+
+
 def shown_variant(verdict: Verdict) -> int:
     """The variant the screen opens on: the first that failed, else the first."""
     for i, v in enumerate(verdict.variants):

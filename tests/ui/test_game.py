@@ -474,3 +474,23 @@ async def test_a_slice_that_follows_its_own_is_marked(store):
         row = view.render_line(3).text  # the ruler, the CPU, the display, the scanner
         cells = row[view.label_width :]
         assert cells[13:16] == "#▌#"
+
+
+async def test_a_solution_file_for_two_editable_tasks_fills_both_tabs(store):
+    from scheduler_game.level.load import SolutionFile
+
+    level = ROOT / "levels" / "01-cooperative" / "if-it-were-preemptive.yaml"
+    loaded = load_level(level)
+    editable = [t for t in loaded.level.tasks if t.editable]
+    source = "\n\n".join(t.solution for t in editable)
+    app = YieldApp(
+        open_level=loaded, solution=SolutionFile(source, "mine.py"), store=store, pack=False
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        for t in editable:  # each tab holds its own task's function
+            text = screen.query_one(f"#code-{t.name}", TaskCode).editor.text
+            assert f"def {t.name}(" in text
+            assert all(f"def {o.name}(" not in text for o in editable if o is not t)
+        await run_level(pilot, screen)
+        assert app.screen.score is not None
