@@ -146,6 +146,30 @@ class YieldApp(App[None]):
         if not quiet:
             self.notify("Levels reloaded")
 
+    def open_next(self, after: str) -> None:
+        """The level after `after` (a level file's path) in the catalog's order, in place
+        of the level on screen; back to level select after the last one."""
+        from pathlib import Path
+
+        catalog = self.select.catalog
+        entries = [e for e in catalog.entries if e.summary is not None] if catalog else []
+        paths = [e.path.resolve() for e in entries]
+        here = Path(after).resolve()
+        following = entries[paths.index(here) + 1 :] if here in paths else []
+        self.pop_screen()
+        if not following:
+            self.notify("That was the last level.", title="Well done")
+            return
+        from scheduler_game.level.errors import LevelErrors
+
+        try:
+            loaded = following[0].load()
+        except LevelErrors as bad:  # a file broken since it was listed: say so
+            error = "\n".join(e.format() for e in bad.errors)
+            self.notify(error, title="The next level could not be loaded", severity="error")
+            return
+        self.open_level(loaded)
+
     def start_practice(self, minutes: int | None = None) -> None:
         """Interview practice on an unsolved problem of the interview track."""
         minutes = minutes or self.practice_minutes

@@ -494,3 +494,29 @@ async def test_a_solution_file_for_two_editable_tasks_fills_both_tabs(store):
             assert all(f"def {o.name}(" not in text for o in editable if o is not t)
         await run_level(pilot, screen)
         assert app.screen.score is not None
+
+
+async def test_after_a_win_n_opens_the_next_level(store, tmp_path):
+    pack = tmp_path / "two"
+    pack.mkdir()
+    first = ROOT / "levels" / "01-cooperative" / "the-first-pause.yaml"
+    (pack / first.name).write_text(first.read_text())
+    (pack / HOG.name).write_text(HOG.read_text())
+    app = YieldApp(
+        levels=[str(pack)], open_level=load_level(pack / first.name), store=store, pack=False
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: app.select.catalog is not None)
+        solution = load_level(first).level.tasks[1].solution
+        app.screen.query_one("#code-baker", TaskCode).editor.load_text(solution)
+        await pilot.pause()
+        await run_level(pilot, app.screen)
+        assert app.screen.score is not None
+        await pilot.press("n")
+        await until(
+            pilot, lambda: isinstance(app.screen, LevelScreen) and app.screen.level.id == "the-hog"
+        )
+        assert [type(s).__name__ for s in app.screen_stack[1:]] == [
+            "LevelSelectScreen",
+            "LevelScreen",
+        ]

@@ -39,6 +39,7 @@ async def _run(pilot, solution: bool = False) -> None:
     if solution:
         code = screen.query_one("#code-cruncher", TaskCode)
         code.editor.load_text(load_level(HOG).level.tasks[1].solution)
+        await pilot.pause()  # the draft is saved from the editor's Changed message
     await pilot.press("ctrl+r")
     deadline = time.monotonic() + 30
     while not isinstance(pilot.app.screen, VerdictScreen):
@@ -87,5 +88,6 @@ def test_level_after_a_loss(snap_compare, tmp_path, size):
 def test_verdict_of_a_win(snap_compare, tmp_path, size):
     async def win(pilot):
         await _run(pilot, solution=True)
+        assert pilot.app.screen.score is not None, "the snapshot of a win must be a win"
 
     assert snap_compare(make_app(tmp_path), terminal_size=size, run_before=win)

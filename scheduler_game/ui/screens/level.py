@@ -368,8 +368,11 @@ class LevelScreen(Stepping, Reloading, Comparing, Screen[None]):
         self._open_verdict(verdict, score)
 
     def _open_verdict(self, verdict: Verdict, score: object) -> None:
-        def after(where: ShowWhere | None) -> None:
-            if where is None:
+        def after(where: ShowWhere | str | None) -> None:
+            if where == "next":
+                self.app.open_next(self.session.loaded.path)  # type: ignore[attr-defined]
+                return
+            if not isinstance(where, ShowWhere):
                 return
             self.variant = where.variant
             self._show_variant(reveal_all=True)

@@ -112,12 +112,13 @@ def _par(value: int | None) -> str:
     return "" if value is None else f" (par {value})"
 
 
-class VerdictScreen(ModalScreen[ShowWhere | None]):
+class VerdictScreen(ModalScreen[ShowWhere | str | None]):
     """Shown after each run; escape returns to the level."""
 
     BINDINGS = [
         Binding("escape,enter", "dismiss(None)", "Back to the level"),
         Binding("w", "where", "Show where it went wrong"),
+        Binding("n", "dismiss('next')", "Next level"),
     ]
 
     DEFAULT_CSS = """
@@ -152,6 +153,8 @@ class VerdictScreen(ModalScreen[ShowWhere | None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "where":
             return self.score is None and bool(self.verdict.variants)
+        if action == "dismiss" and parameters == ("next",):
+            return self.score is not None and self.practice is None  # after a win
         return True
 
     def action_where(self) -> None:
