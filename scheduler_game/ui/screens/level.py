@@ -240,6 +240,8 @@ class LevelScreen(Stepping, Reloading, Comparing, Screen[None]):
         self._pause()
         for code in self.query(TaskCode):
             code.check_now()  # so a crash or refusal shown after the run stays shown
+            if code.editable:  # what is on screen runs, even a keystroke not yet saved
+                self.session.set_draft(code.task_def.name, code.editor.text)
         self._say("Running… (escape stops)")
         self.run = self.session.start(
             ask=ask,
