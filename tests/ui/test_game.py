@@ -357,9 +357,9 @@ async def test_a_crash_in_the_players_code_is_shown_at_its_line(store):
             verdict.query_one("Markdown").source
         )
         await pilot.press("escape")
-        assert code.editor.cursor_location == (3, 0)
+        assert code.editor.cursor_location == (3, 4)
         issues = str(code.query_one(".issues", Static).render())
-        assert issues == "✗ line 4, col 1: ZeroDivisionError: division by zero"
+        assert issues == "✗ line 4, col 5: ZeroDivisionError: division by zero"
 
 
 async def test_the_level_file_reloads_when_it_changes_and_keeps_the_draft(store, tmp_path):

@@ -356,10 +356,14 @@ class LevelScreen(Stepping, Reloading, Comparing, Screen[None]):
         self.variant = shown_variant(verdict)
         self._show_variant(reveal_all=True)
         self.query_one(GoalsView).show_verdict(verdict)
-        crash = crash_spot(verdict.variants[self.variant])
+        shown = verdict.variants[self.variant]
+        crash = crash_spot(shown)
+        hung = shown.hung or {}
         if crash is not None and self.session.is_editable(crash[0]):
             task, line, error = crash
-            self.query_one(f"#code-{task}", TaskCode).show_error(line, 1, visible(error))
+            self._mark(task, line, visible(error))
+        elif isinstance(hung.get("line"), int) and self.session.is_editable(str(hung.get("task"))):
+            self._mark(str(hung["task"]), int(hung["line"]), "never gave the CPU up: add an await")
         score = self.session.score(verdict)
         code = {t.name: self.session.draft(t.name) for t in self.level.tasks if t.editable}
         self.app.record_attempt(verdict, score, code)  # type: ignore[attr-defined]
@@ -368,6 +372,13 @@ class LevelScreen(Stepping, Reloading, Comparing, Screen[None]):
             word += f" ({len(self.session.picks)} picks)"
         self._say(f"{word} F2 shows the verdict; the timeline (ctrl+t) shows how it went.")
         self._open_verdict(verdict, score)
+
+    def _mark(self, task: str, line: int, message: str) -> None:
+        """Show a crash or a hang at its line in the task's editor, at the column where
+        the line's code starts (a traceback gives the line, not the column)."""
+        code = self.query_one(f"#code-{task}", TaskCode)
+        text = self._code(task, line)
+        code.show_error(line, len(text) - len(text.lstrip()) + 1, message)
 
     def _open_verdict(self, verdict: Verdict, score: object) -> None:
         def after(where: ShowWhere | str | None) -> None:

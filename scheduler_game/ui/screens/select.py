@@ -33,7 +33,8 @@ def _describe(entry: Entry, next_up: Entry | None) -> str:
     level = entry.summary
     if level is None:
         name = visible(entry.path.name)
-        return f"## {name}\n\nThis level file could not be loaded:\n\n```\n{entry.error}\n```\n"
+        error = visible(entry.error or "")
+        return f"## {name}\n\nThis level file could not be loaded:\n\n```\n{error}\n```\n"
     mark, word = MARKS[entry.status]
     lines = [f"## {visible(level.title)}", ""]
     status = f"{mark} **{word}**"
