@@ -44,7 +44,9 @@ class SyncObject:
         return self._name
 
     def _label(self) -> str:
-        return f"{self._kind} {self._name}" if self._name else f"a {self._kind}"
+        if self._name:
+            return f"{self._kind} {self._name}"
+        return f"an {self._kind}" if self._kind[0] in "aeiou" else f"a {self._kind}"
 
     def _forget(self, task: Task) -> None:
         """Drop `task` from the waiters (it was cancelled or timed out)."""

@@ -144,7 +144,7 @@ def test_finally_that_never_ends_at_close_is_stopped(tmp_path):
     assert v["outcome"] == "deadlock"
     assert v["notes"] == ["attacker: a finally block never ended; it was stopped"]
     assert v["output"] == [{"tick": 7, "task": "attacker", "text": "closing"}]
-    assert v["waits"] == [{"task": "attacker", "on": "a event", "held_by": None}]
+    assert v["waits"] == [{"task": "attacker", "on": "an event", "held_by": None}]
     assert (task(data, "attacker")["state"], task(data, "attacker")["error"]) == ("blocked", None)
     assert task(data, "watcher")["state"] == "finished"
 
