@@ -54,12 +54,21 @@ def bounded_text(text: str, limit: int = MAX_MESSAGE) -> str:
     return f"{text[:limit]}... ({len(text) - limit} more characters)"
 
 
-def task_error(err: BaseException, addresses: AddressNames | None = None) -> TaskError:
-    frames = tuple(
+def _player_frames(tb: Any) -> tuple[tuple[str, int, str, str], ...]:
+    return tuple(
         (f.filename, f.lineno or 0, f.name, bounded_text((f.line or "").strip(), 200))
-        for f in traceback.extract_tb(err.__traceback__)
+        for f in traceback.extract_tb(tb)
         if not (f.filename.startswith(_OUR_FILES) and f.filename.endswith(".py"))
     )
+
+
+def task_error(err: BaseException, addresses: AddressNames | None = None) -> TaskError:
+    frames = _player_frames(err.__traceback__)
+    cause = err.__cause__
+    if not frames and cause is not None:
+        # Python raised it for the player's code at a frame boundary (a StopIteration
+        # escaping a generator becomes RuntimeError there): the line is in the cause's
+        frames = _player_frames(cause.__traceback__)
     try:
         message = str(err)
     except Exception as failed:  # a task's own exception class may fail to print

@@ -472,3 +472,23 @@ def test_error_messages_quoting_a_generator_are_the_same_every_run():
     assert error["message"] == (
         "ValueError: <generator object helper #1> (in your solution, before the clock starts)"
     )
+
+
+def test_a_stopiteration_turned_runtimeerror_shows_the_players_line(tmp_path):
+    """Python turns a StopIteration escaping a generator into RuntimeError at the frame
+    boundary, where no player frame is left: the traceback shows the cause's line."""
+    from scheduler_game.level.load import load_level_text
+    from scheduler_game.level.run import Attempt, check_level
+
+    level = load_level_text(
+        "id: si\ntitle: SI\nchapter: t\norder: 1\nbrief: b\ntasks:\n  - name: main\n"
+        "    code: |\n      def main():\n          g = iter([])\n          next(g)\n"
+        "          yield pause()\ngoals:\n  - all_finish: true\n",
+        "si.yaml",
+    )
+    [task] = check_level(level, Attempt()).variants[0].tasks
+    assert task.traceback == (
+        "Traceback (most recent call last):\n"
+        '  File "si.yaml", line 11, in main\n'  # (no such file on disk: no source text)
+        "RuntimeError: generator raised StopIteration"
+    )
