@@ -14,7 +14,7 @@ from scheduler_game.ui.widgets.taskcode import TaskCode
 
 from .test_game import HOG, app_for, run_level, status, store, until  # noqa: F401
 
-NOT_YET = "Not yet: a goal failed. F2 shows the verdict; the timeline (ctrl+t) shows how it went."
+HOW = " F2 shows the verdict; the timeline (ctrl+t) shows how it went."
 
 
 async def _check(store, code: str, on_screen) -> None:  # noqa: F811
@@ -52,7 +52,10 @@ async def test_a_loop_that_never_yields_is_marked_at_its_line(store):  # noqa: F
     async def seen(pilot, screen, tc, source):
         assert "outcome **hung**" in source
         assert "**cruncher** never gave the CPU up (line 2)." in source
-        assert status(screen) == NOT_YET
+        assert status(screen) == (  # the first reason, where the eye already is
+            "Not yet: all_finish: hung: cruncher ran at line 2 for too long without giving "
+            "up the CPU, so nothing else could ever run again." + HOW
+        )
         assert _issues(tc) == "✗ line 2, col 5: never gave the CPU up: add an await"
         assert tc.editor.cursor_location == (1, 4)
 

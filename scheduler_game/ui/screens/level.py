@@ -3,6 +3,8 @@ timeline; running, stepping, picking and judging."""
 
 from __future__ import annotations
 
+from textwrap import shorten
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -367,7 +369,11 @@ class LevelScreen(Stepping, Reloading, Comparing, Screen[None]):
         score = self.session.score(verdict)
         code = {t.name: self.session.draft(t.name) for t in self.level.tasks if t.editable}
         self.app.record_attempt(verdict, score, code)  # type: ignore[attr-defined]
+        failed = next((g for g in shown.goals if not g.passed), None)
         word = "Solved!" if verdict.passed else "Not yet: a goal failed."
+        if failed is not None:  # the first reason, in words, where the eye already is
+            reason = f"{failed.goal}: {failed.detail}" if failed.detail else failed.goal
+            word = f"Not yet: {shorten(visible(reason), 120, placeholder=' …')}."
         if self.session.player_picks and self.session.picks:
             word += f" ({len(self.session.picks)} picks)"
         self._say(f"{word} F2 shows the verdict; the timeline (ctrl+t) shows how it went.")
