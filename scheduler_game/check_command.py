@@ -13,6 +13,7 @@ from scheduler_game.cli import (
     EXIT_UNUSABLE,
     UsageError,
     _console,
+    _load_solution,
     _resolve,
     _say,
 )
@@ -39,7 +40,7 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from scheduler_game.level.load import LevelErrors, load_level, load_solution
+    from scheduler_game.level.load import LevelErrors, load_level
     from scheduler_game.level.run import Attempt, Options, check_level
 
     path = _resolve(args.level, args.levels)
@@ -54,12 +55,7 @@ def _check(args: argparse.Namespace) -> int:
                 json.dumps({"level": args.level, "passed": False, "variants": [], "error": error})
             )
         raise UsageError("\n".join(e.format() for e in bad.errors)) from None
-    solution = None
-    if args.solution:
-        try:
-            solution = load_solution(Path(args.solution))
-        except LevelErrors as bad:
-            raise UsageError("\n".join(e.format() for e in bad.errors)) from None
+    solution = _load_solution(args.solution)
     if args.shuffle < 0:
         raise UsageError("--shuffle:1:1: N must be 0 or more")
     order = None
@@ -119,11 +115,8 @@ def _write_svg(verdict: Any, path: Path) -> None:
     from scheduler_game.svg import timeline_svg
     from scheduler_game.timeline import Timeline
 
-    variant = next((v for v in verdict.variants if not v.passed), verdict.variants[0])
-    if variant.trace is not None:
-        timeline = Timeline.from_trace(variant.trace, end=variant.ticks)
-    else:
-        timeline = Timeline.from_segments(variant.timeline, variant.idle, end=variant.ticks)
+    variant = verdict.variants[verdict.shown_index()]
+    timeline = Timeline.from_variant(variant)
     title = f"{verdict.title} (seed {variant.seed}): {variant.outcome}"
     try:
         path.write_text(timeline_svg(timeline, title), encoding="utf-8")
@@ -214,25 +207,10 @@ def _record(verdict: Any, solution: Any) -> None:
     """Keep the attempt with the player's progress (never a reason to fail a check)."""
     from scheduler_game.progress import SaveStore, hash_code
 
-    variants = verdict.variants
-    ticks = max((v.ticks for v in variants), default=None)
-    shown = next((v for v in variants if not v.passed), variants[0] if variants else None)
     store = SaveStore()
     try:
-        store.record(
-            verdict.level,
-            verdict.passed,
-            ticks,
-            verdict.lines,
-            outcome=shown.outcome if shown is not None else None,
-            switches=max((sum(t.switches for t in v.tasks) for v in variants), default=None),
-            worst_wait=max((t.longest_wait for v in variants for t in v.tasks), default=None),
-            code_hash=hash_code(solution.source) if solution is not None else None,
-            variants=[
-                {"seed": v.seed, "passed": v.passed, "outcome": v.outcome, "ticks": v.ticks}
-                for v in variants
-            ],
-        )
+        code_hash = hash_code(solution.source) if solution is not None else None
+        store.record_verdict(verdict, code_hash=code_hash)
     except OSError as err:
         _say(f"note: progress not saved: {err}", err=True)
     notice = store.take_notice()

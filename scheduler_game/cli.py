@@ -153,6 +153,18 @@ def _load(path: Path) -> Any:
         raise UsageError("\n".join(e.format() for e in bad.errors)) from None
 
 
+def _load_solution(arg: str | None) -> Any:
+    """`--solution FILE`, read and checked (None without it); unusable: exit 2."""
+    if not arg:
+        return None
+    from scheduler_game.level.load import LevelErrors, load_solution
+
+    try:
+        return load_solution(Path(arg))
+    except LevelErrors as bad:
+        raise UsageError("\n".join(e.format() for e in bad.errors)) from None
+
+
 def _resolve(arg: str, extra: list[str]) -> Path:
     from scheduler_game.level.discover import level_dirs, resolve_level
 
@@ -182,16 +194,10 @@ def cmd_menu(args: argparse.Namespace) -> int:
 
 
 def cmd_play(args: argparse.Namespace) -> int:
-    from scheduler_game.level.load import LevelErrors, load_solution
     from scheduler_game.ui.app import YieldApp
 
     loaded = _load(_resolve(args.level, args.levels))  # unusable: PATH:LINE:COL, exit 2
-    solution = None
-    if args.solution:
-        try:
-            solution = load_solution(Path(args.solution))
-        except LevelErrors as bad:
-            raise UsageError("\n".join(e.format() for e in bad.errors)) from None
+    solution = _load_solution(args.solution)
     YieldApp(levels=args.levels, open_level=loaded, solution=solution).run()
     return EXIT_WON
 

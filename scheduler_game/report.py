@@ -64,9 +64,7 @@ def _model(variant: VariantVerdict, ticks: int) -> Timeline | Overview:
         drawn = len(trace.names) if len(trace.names) <= MAX_ROWS + 1 else MAX_ROWS
         if drawn <= trace.overview.rows:
             return trace.overview.ending_at(ticks)
-    if trace is not None:  # streamed by the sandbox: drawn from its marks
-        return Timeline.from_trace(trace, end=ticks)
-    return Timeline.from_segments(variant.timeline, variant.idle, end=ticks)
+    return Timeline.from_variant(variant, end=ticks)  # streamed: from its marks
 
 
 def draw_timeline(variant: VariantVerdict, max_width: int) -> list[Text]:
@@ -133,7 +131,7 @@ def render(verdict: Verdict, console: Console, *, show_output: int = 12) -> None
     if verdict.error is not None:
         console.print(_data(verdict.error.format(), "bold red", newlines=True))
         return
-    shown = next((v for v in verdict.variants if not v.passed), verdict.variants[0])
+    shown = verdict.variants[verdict.shown_index()]
     for v in verdict.variants:
         if v.error is not None:
             console.print(_data(v.error.format(), "bold red", newlines=True))

@@ -177,6 +177,19 @@ class TaskSegments(Protocol):
     def segments(self) -> Sequence[Segment]: ...
 
 
+class VariantRun(Protocol):
+    """A verdict's variant (`VariantVerdict`), as a timeline reads it."""
+
+    @property
+    def ticks(self) -> int: ...
+    @property
+    def trace(self) -> TraceRecorder | None: ...
+    @property
+    def timeline(self) -> Sequence[TaskSegments]: ...
+    @property
+    def idle(self) -> Sequence[Sequence[int]]: ...
+
+
 def marks_from_segments(segments: Iterable[Segment], end: int) -> array[int]:
     """A task's marks, from segments in tick order. A gap between segments, or after
     the last one before `end`, is absent; a segment without ticks is left out. Each
@@ -241,6 +254,15 @@ class Timeline:
             end=end,
             idle=[(a, b) for a, b in idle],
         )
+
+    @classmethod
+    def from_variant(cls, variant: VariantRun, *, end: int | None = None) -> Timeline:
+        """A verdict's variant (`VariantVerdict`): from its streamed trace when it has
+        one, else from its segments; `end` defaults to its ticks."""
+        end = variant.ticks if end is None else end
+        if variant.trace is not None:
+            return cls.from_trace(variant.trace, end=end)
+        return cls.from_segments(variant.timeline, variant.idle, end=end)
 
     @classmethod
     def from_trace(cls, trace: TraceRecorder, *, end: int | None = None) -> Timeline:

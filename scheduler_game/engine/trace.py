@@ -415,6 +415,14 @@ class TraceRecorder(Instrument):
     def task_names(self) -> list[str]:
         return list(self.names)
 
+    def wait_at(self, task: int, tick: int) -> str | None:
+        """What task `task` waits on at `tick`, in words: one search, no segments built."""
+        marks = self.marks[task]
+        k = bisect_right(marks, tick << 3 | 7) - 1
+        if k < 0 or marks[k] & 7 not in (BLOCKED, SLEEPING):
+            return None
+        return describe_wait(self._details[task].get(k))
+
     def segments(self, name: str) -> list[Segment]:
         """The task's segments, tiling [0, end) without gaps or overlaps."""
         i = self.names.index(name)

@@ -22,7 +22,7 @@ def goal_key(goal: Any) -> tuple[str, Any]:
     return key, value
 
 
-def _count(n: int, word: str) -> str:
+def counted(n: int, word: str) -> str:
     """`1 tick`, `2 ticks`: what a person would write."""
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
@@ -36,7 +36,7 @@ def goal_label(goal: Any) -> str:
     if key == "crash":
         return f"crash {value}"
     if key == "output":
-        return f"output ({_count(len(value), 'line')})"
+        return f"output ({counted(len(value), 'line')})"
     if key == "output_includes":
         return "output_includes " + ", ".join(repr(v) for v in value)
     if key in ("all_finish", "no_starvation", "deadlock"):
@@ -121,7 +121,7 @@ def _instances(result: RunResult, name: str) -> list[TaskFigures]:
 def _wait_detail(t: TaskFigures, trace: TraceRecorder | None) -> str:
     start = t.longest_wait_from
     end = start + t.longest_wait
-    text = f"{t.name} waited {_count(t.longest_wait, 'tick')} (t={start}..{end})"
+    text = f"{t.name} waited {counted(t.longest_wait, 'tick')} (t={start}..{end})"
     if trace is not None:
         others = [n for n in trace.ran_between(start, end) if n != t.name]
         if others:
@@ -140,7 +140,7 @@ def _max_wait(
         return False, f"{value['task']} never ran"
     worst = max(instances, key=lambda t: t.longest_wait)
     if worst.longest_wait <= limit:
-        return True, f"{worst.name} waited at most {_count(worst.longest_wait, 'tick')}"
+        return True, f"{worst.name} waited at most {counted(worst.longest_wait, 'tick')}"
     return False, _wait_detail(worst, trace)
 
 
@@ -164,13 +164,13 @@ def _output(value: list[str], result: RunResult, trace: TraceRecorder | None) ->
     if len(got) < len(value):
         return (
             False,
-            f"expected {_count(len(value), 'line')}, got {len(got)}: "
+            f"expected {counted(len(value), 'line')}, got {len(got)}: "
             f"{value[len(got)]!r} is missing",
         )
     if len(got) > len(value):
         return (
             False,
-            f"expected {_count(len(value), 'line')}, got {len(got)}: {got[len(value)]!r} is extra",
+            f"expected {counted(len(value), 'line')}, got {len(got)}: {got[len(value)]!r} is extra",
         )
     return True, f"all {len(value)} lines as expected"
 

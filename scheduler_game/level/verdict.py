@@ -125,6 +125,10 @@ class Verdict(_Data):
     error: CodeErrorInfo | None = None  # the level file itself is unusable
     lines: int | None = None  # lines of code the player wrote (for par)
 
+    def shown_index(self) -> int:
+        """The variant a report or the screen shows: the first that lost, else the first."""
+        return next((i for i, v in enumerate(self.variants) if not v.passed), 0)
+
     def exit_code(self) -> int:
         if self.error is not None or any(v.error is not None for v in self.variants):
             return 2

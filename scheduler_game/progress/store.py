@@ -141,6 +141,30 @@ class SaveStore:
             )
         )
 
+    def record_verdict(
+        self, verdict: Any, *, stars: int | None = None, code_hash: str | None = None
+    ) -> None:
+        """One attempt, from a check's verdict (`level.verdict.Verdict`): its worst
+        figures over the variants, the outcome of the variant shown, each variant's
+        result. What `check` and the game keep alike."""
+        variants = verdict.variants
+        shown = variants[verdict.shown_index()] if variants else None
+        self.record(
+            verdict.level,
+            verdict.passed,
+            max((v.ticks for v in variants), default=None),
+            verdict.lines,
+            outcome=shown.outcome if shown is not None else None,
+            switches=max((sum(t.switches for t in v.tasks) for v in variants), default=None),
+            worst_wait=max((t.longest_wait for v in variants for t in v.tasks), default=None),
+            stars=stars,
+            code_hash=code_hash,
+            variants=[
+                {"seed": v.seed, "passed": v.passed, "outcome": v.outcome, "ticks": v.ticks}
+                for v in variants
+            ],
+        )
+
     def record_practice(self, level: str, seconds: float, minutes: int, passed: bool) -> None:
         """An interview practice: the first submission's result and the time it took."""
         self._write(

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from scheduler_game.level.model import Level
     from scheduler_game.level.verdict import Verdict
     from scheduler_game.progress import SaveStore
-    from scheduler_game.ui.catalog import Catalog
+    from scheduler_game.ui.catalog import Catalog, Entry
     from scheduler_game.ui.session import Score
 
 
@@ -160,20 +160,28 @@ class YieldApp(App[None]):
         if not following:
             self.notify("That was the last level.", title="Well done")
             return
+        loaded = self.load_entry(following[0])
+        if loaded is not None:
+            self.open_level(loaded)
+
+    def load_entry(self, entry: Entry) -> LoadedLevel | None:
+        """A listed level, loaded in full as its file is now (it may have changed since
+        it was listed). If it does not load: None, its errors said, and the list read
+        again if what it says changed."""
         from scheduler_game.level.errors import LevelErrors
 
         try:
-            loaded = following[0].load()
-        except LevelErrors as bad:  # a file broken since it was listed: say so
+            return entry.load()
+        except LevelErrors as bad:
             error = "\n".join(e.format() for e in bad.errors)
-            self.notify(error, title="The next level could not be loaded", severity="error")
-            return
-        self.open_level(loaded)
+            self.notify(error, title="This level could not be loaded", severity="error")
+            if entry.summary is not None or error != entry.error:
+                self.reload_catalog(quiet=True)
+            return None
 
     def start_practice(self, minutes: int | None = None) -> None:
         """Interview practice on an unsolved problem of the interview track."""
         minutes = minutes or self.practice_minutes
-        from scheduler_game.level.errors import LevelErrors
         from scheduler_game.ui.screens.practice import PracticeScreen
 
         catalog = self.select.catalog
@@ -181,14 +189,9 @@ class YieldApp(App[None]):
         if entry is None:
             self.notify("No interview problems found (levels tagged interview).")
             return
-        try:
-            loaded = entry.load()  # as the file is now: it may have changed since listed
-        except LevelErrors as bad:
-            error = "\n".join(e.format() for e in bad.errors)
-            self.notify(error, title="This level could not be loaded", severity="error")
-            self.reload_catalog(quiet=True)
-            return
-        self.push_screen(PracticeScreen(loaded, self.drafts, minutes))
+        loaded = self.load_entry(entry)
+        if loaded is not None:
+            self.push_screen(PracticeScreen(loaded, self.drafts, minutes))
 
     def reload_catalog(self, quiet: bool = False) -> None:
         self.load_levels(quiet=quiet)
@@ -197,24 +200,11 @@ class YieldApp(App[None]):
         """Keep the attempt with the player's progress (level select shows it)."""
         from scheduler_game.progress import hash_code
 
-        variants = verdict.variants
-        ticks = max((v.ticks for v in variants), default=None)
-        shown = next((v for v in variants if not v.passed), variants[0] if variants else None)
         try:
-            self.store.record(
-                verdict.level,
-                verdict.passed,
-                ticks,
-                verdict.lines,
-                outcome=shown.outcome if shown is not None else None,
-                switches=max((sum(t.switches for t in v.tasks) for v in variants), default=None),
-                worst_wait=max((t.longest_wait for v in variants for t in v.tasks), default=None),
+            self.store.record_verdict(
+                verdict,
                 stars=score.stars if score is not None else None,
                 code_hash=hash_code(code) if code else None,
-                variants=[
-                    {"seed": v.seed, "passed": v.passed, "outcome": v.outcome, "ticks": v.ticks}
-                    for v in variants
-                ],
             )
         except OSError as err:  # save data is a comfort, never a reason to stop the game
             self.notify(f"Progress not saved: {err}", severity="warning")

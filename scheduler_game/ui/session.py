@@ -151,7 +151,8 @@ class LevelSession:
                 break
             at = timeline.state_at(i, tick)
             state = "starving" if at.starving else _STATE_WORDS.get(at.state, "absent")
-            waits_on = _detail(trace, i, tick) if state in ("blocked", "sleeping") else None
+            blocked = state in ("blocked", "sleeping") and trace is not None
+            waits_on = trace.wait_at(i, tick) if blocked else None
             line = None
             if trace is not None:
                 spot = trace.line_at(i, tick)
@@ -238,20 +239,6 @@ def split_solution(source: str, tasks: list[str]) -> dict[str, str]:
             for name, parts in drafts.items()}  # fmt: skip
 
 
-def shown_variant(verdict: Verdict) -> int:
-    """The variant the screen opens on: the first that failed, else the first."""
-    for i, v in enumerate(verdict.variants):
-        if not v.passed:
-            return i
-    return 0
-
-
-def timeline_of(variant: VariantVerdict) -> Timeline:
-    if variant.trace is not None:
-        return Timeline.from_trace(variant.trace, end=variant.ticks)
-    return Timeline.from_segments(variant.timeline, variant.idle, end=variant.ticks)
-
-
 def slice_joins(variant: VariantVerdict, limit: int = 20_000) -> dict[int, set[int]]:
     """Per task (by its index), the ticks where one of its slices begins right where its
     previous slice ended: invisible in the marks, which merge the two. Only for runs of
@@ -289,24 +276,6 @@ def failure_tick(variant: VariantVerdict, goal: GoalVerdict) -> int:
 
 
 _STATE_WORDS = {0: "absent", 1: "ready", 2: "running", 3: "sleeping", 4: "blocked", 5: "done"}
-
-
-def _detail(trace: Any, task: int, tick: int) -> str | None:
-    """What task `task` waits on at `tick`, in words (from its segment's detail)."""
-    if trace is None:
-        return None
-    try:
-        segments = trace.segments(trace.names[task])
-    except (ValueError, IndexError):
-        return None
-    lo, hi = 0, len(segments)
-    while lo < hi:  # the segment holding `tick`
-        mid = (lo + hi) // 2
-        if segments[mid].end <= tick:
-            lo = mid + 1
-        else:
-            hi = mid
-    return segments[lo].detail if lo < len(segments) else None
 
 
 class _Watcher:

@@ -7,14 +7,13 @@ from pathlib import Path
 from scheduler_game.level.load import load_level
 from scheduler_game.level.run import Attempt, Options, check_level
 from scheduler_game.level.verdict import GoalVerdict
+from scheduler_game.timeline import Timeline
 from scheduler_game.ui.screens.stepping import slice_starts
 from scheduler_game.ui.screens.verdict import verdict_markdown
 from scheduler_game.ui.session import (
     Drafts,
     LevelSession,
     failure_tick,
-    shown_variant,
-    timeline_of,
 )
 from scheduler_game.ui.widgets.timeline import zoom_levels
 
@@ -54,7 +53,7 @@ def test_where_every_task_is_at_a_tick():
     session = LevelSession(HOG)
     verdict = check_level(HOG, session.attempt(), Options(where=True))
     variant = verdict.variants[0]
-    timeline = timeline_of(variant)
+    timeline = Timeline.from_variant(variant)
     at_11 = session.where(timeline, variant.trace, 11)
     assert [(w.task, w.state, w.waits_on, w.line) for w in at_11] == [
         ("heartbeat", "starving", None, 4),
@@ -70,7 +69,7 @@ def test_where_every_task_is_at_a_tick():
 def test_failure_tick_and_the_losing_words():
     session = LevelSession(HOG)
     verdict = check_level(HOG, session.attempt())
-    variant = verdict.variants[shown_variant(verdict)]
+    variant = verdict.variants[verdict.shown_index()]
     failed = [g for g in variant.goals if not g.passed]
     assert [g.goal for g in failed] == ["max_wait heartbeat <= 6"]
     assert failure_tick(variant, failed[0]) == 11
@@ -105,7 +104,7 @@ def test_a_win_scores_stars_against_par():
 def test_slice_starts_are_where_each_slice_begins():
     session = LevelSession(HOG)
     verdict = check_level(HOG, session.attempt())
-    starts = slice_starts(timeline_of(verdict.variants[0]))
+    starts = slice_starts(Timeline.from_variant(verdict.variants[0]))
     assert starts[:6] == [0, 1, 81, 86, 91, 96]
     assert len(starts) == sum(t.switches for t in verdict.variants[0].tasks)
 
@@ -137,7 +136,7 @@ def test_where_a_task_is_when_the_clock_runs_out_in_its_slice():
     verdict = check_level(level, session.attempt(), Options(where=True))
     variant = verdict.variants[0]
     assert variant.outcome == "timeout"
-    where = session.where(timeline_of(variant), variant.trace, variant.ticks - 1)
+    where = session.where(Timeline.from_variant(variant), variant.trace, variant.ticks - 1)
     assert [(w.task, w.state, w.line) for w in where] == [
         ("heartbeat", "starving", 4),
         ("monitor", "running", 3),  # cpu(2) inside the endless sensor()

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 from textual.widgets import Static
 
+from scheduler_game.timeline import Timeline
 from scheduler_game.ui.messages import RunEnded
-from scheduler_game.ui.session import timeline_of
 from scheduler_game.ui.widgets.timeline import TimelineView
 from scheduler_game.visible import visible
 
@@ -79,6 +79,6 @@ class Comparing:
             f"{visible(held)}"
         )
         compare = self.query_one("#compare", TimelineView)
-        compare.show(timeline_of(variant))
+        compare.show(Timeline.from_variant(variant))
         compare.share_scale(self.query_one("#timeline", TimelineView))
         self._label()

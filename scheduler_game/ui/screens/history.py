@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from scheduler_game.histogram import histogram
+from scheduler_game.level.judge import counted
 from scheduler_game.level.model import Level
 from scheduler_game.progress.store import AttemptRecord
 from scheduler_game.visible import visible
@@ -24,7 +25,7 @@ def history_text(level: Level, attempts: list[AttemptRecord], width: int = 50) -
     if not attempts:
         text.append("No attempts yet: run the level (ctrl+r) and they appear here.\n")
         return text
-    text.append(f"{len(attempts)} attempt{'s' if len(attempts) != 1 else ''}, ")
+    text.append(f"{counted(len(attempts), 'attempt')}, ")
     text.append(f"{len(wins)} won\n\n")
     par = level.par
     for what, values, par_value in (

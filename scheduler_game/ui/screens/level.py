@@ -23,6 +23,7 @@ from textual.widgets import (
     TextArea,
 )
 
+from scheduler_game.level.judge import counted
 from scheduler_game.level.load import LoadedLevel
 from scheduler_game.level.run import CheckRun, draft_path
 from scheduler_game.level.verdict import CodeErrorInfo, VariantVerdict, Verdict
@@ -37,9 +38,7 @@ from scheduler_game.ui.session import (
     Drafts,
     LevelSession,
     crash_spot,
-    shown_variant,
     slice_joins,
-    timeline_of,
 )
 from scheduler_game.ui.widgets.figures import FiguresTable
 from scheduler_game.ui.widgets.goals import GoalsView
@@ -187,7 +186,7 @@ class LevelScreen(Stepping, Reloading, Comparing, Screen[None]):
             parts.append(f"variant {self.variant + 1}/{len(self.verdict.variants)} (seed {v.seed})")
         if self.timeline is not None:
             parts.append(f"{self.timeline.end} ticks")
-            parts.append(f"{view.per} tick{'s' if view.per > 1 else ''}/cell")
+            parts.append(f"{counted(view.per, 'tick')}/cell")
             if view.reveal < self.timeline.end:
                 parts.append(f"replay to tick {view.reveal}")
         self.query_one("#timeline-label", Static).update(" · ".join(parts))
@@ -355,7 +354,7 @@ class LevelScreen(Stepping, Reloading, Comparing, Screen[None]):
 
     def _judged(self, verdict: Verdict) -> None:
         self.verdict = verdict
-        self.variant = shown_variant(verdict)
+        self.variant = verdict.shown_index()
         self._show_variant(reveal_all=True)
         self.query_one(GoalsView).show_verdict(verdict)
         shown = verdict.variants[self.variant]
@@ -415,7 +414,7 @@ class LevelScreen(Stepping, Reloading, Comparing, Screen[None]):
     def _show_variant(self, *, reveal_all: bool) -> None:
         assert self.verdict is not None
         variant = self.verdict.variants[self.variant]
-        self.timeline = timeline_of(variant)
+        self.timeline = Timeline.from_variant(variant)
         self.trace = variant.trace
         self.starts = None
         view = self.query_one("#timeline", TimelineView)

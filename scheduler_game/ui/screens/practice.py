@@ -15,6 +15,7 @@ import time
 from textual.binding import Binding
 from textual.timer import Timer
 
+from scheduler_game.level.judge import counted
 from scheduler_game.level.load import LoadedLevel
 from scheduler_game.level.verdict import Verdict
 from scheduler_game.ui.drafts import Drafts
@@ -22,10 +23,6 @@ from scheduler_game.ui.screens.level import LevelScreen
 from scheduler_game.ui.widgets.goals import GoalsView
 
 SHUFFLES = 20  # random orders per variant, on top of FIFO, for the submission
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def clock(seconds: float) -> str:
@@ -131,7 +128,7 @@ class PracticeScreen(LevelScreen):
         over = " (over time)" if self.taken > self.minutes * 60 else ""
         line = (
             f"**Interview answer {word}** in {clock(self.taken)} of {self.minutes}:00{over}, "
-            f"judged on {_count(len(verdict.variants), 'hidden variant')} and "
+            f"judged on {counted(len(verdict.variants), 'hidden variant')} and "
             f"{verdict.shuffled} random orders."
         )
         return {"practice": line}

@@ -160,14 +160,9 @@ class LevelSelectScreen(Screen[None]):
         entry = self._entries.get(options.get_option_at_index(options.highlighted).id or "")
         if entry is None or entry.summary is None:
             return
-        from scheduler_game.level.errors import LevelErrors
-
-        try:
-            level = entry.load().level
-        except LevelErrors as bad:
-            self.notify(bad.errors[0].format(), severity="error")
-            return
-        self.app.show_history(level)  # type: ignore[attr-defined]
+        loaded = self.app.load_entry(entry)  # type: ignore[attr-defined]
+        if loaded is not None:
+            self.app.show_history(loaded.level)  # type: ignore[attr-defined]
 
     def action_practice(self) -> None:
         self.app.start_practice()  # type: ignore[attr-defined]
@@ -183,15 +178,8 @@ class LevelSelectScreen(Screen[None]):
         if entry is None:
             self.notify("Every level is solved. Well done!", title="Level select")
             return
-        from scheduler_game.level.errors import LevelErrors
-
-        try:
-            loaded = entry.load()  # as the file is now: it may have changed since listed
-        except LevelErrors as bad:
-            error = "\n".join(e.format() for e in bad.errors)
-            self.notify(error, title="This level could not be loaded", severity="error")
-            if entry.summary is not None or error != entry.error:
-                self.app.reload_catalog(quiet=True)  # type: ignore[attr-defined]
+        loaded = self.app.load_entry(entry)  # type: ignore[attr-defined]
+        if loaded is None:
             return
         if entry.summary is None:  # listed as broken, mended since: list it anew on return
             self.stale = True

@@ -13,7 +13,8 @@ from textual.widgets import Footer, Markdown, Static
 
 from scheduler_game.level.model import Level
 from scheduler_game.level.verdict import Verdict
-from scheduler_game.ui.session import Score, failure_tick, shown_variant
+from scheduler_game.ui.screens.select import stars
+from scheduler_game.ui.session import Score, failure_tick
 from scheduler_game.visible import visible
 
 OUTCOME_WORDS = {
@@ -33,10 +34,6 @@ class ShowWhere:
     tick: int
 
 
-def _stars(score: Score) -> str:
-    return "★" * score.stars + "☆" * (3 - score.stars)
-
-
 def verdict_markdown(
     level: Level, verdict: Verdict, score: Score | None, *, practice: str | None = None
 ) -> str:
@@ -49,7 +46,7 @@ def verdict_markdown(
         md += ["# Could not run", "", f"`{visible(verdict.error.format())}`"]
         return "\n".join(md)
     if score is not None:
-        md += [f"# Solved {_stars(score)}", ""]
+        md += [f"# Solved {stars(score.stars)}", ""]
         ticks = f"**{score.ticks}** ticks" + _par(score.par_ticks)
         figures = f"{ticks} · **{score.switches}** switches · worst wait **{score.worst_wait}**"
         if score.lines is not None:
@@ -158,7 +155,7 @@ class VerdictScreen(ModalScreen[ShowWhere | str | None]):
         return True
 
     def action_where(self) -> None:
-        i = shown_variant(self.verdict)
+        i = self.verdict.shown_index()
         variant = self.verdict.variants[i]
         failed = [g for g in variant.goals if not g.passed]
         tick = failure_tick(variant, failed[0]) if failed else max(variant.ticks - 1, 0)
