@@ -227,7 +227,7 @@ def split_solution(source: str, tasks: list[str]) -> dict[str, str]:
     drafts = {name: [] for name in tasks}  # type: dict[str, list[str]]
     try:
         tree = ast.parse(source)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return {name: source if i == 0 else "" for i, name in enumerate(tasks)}
     lines = source.splitlines(keepends=True)
     for node in tree.body:

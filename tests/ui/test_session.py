@@ -141,3 +141,10 @@ def test_where_a_task_is_when_the_clock_runs_out_in_its_slice():
         ("heartbeat", "starving", 4),
         ("monitor", "running", 3),  # cpu(2) inside the endless sensor()
     ]
+
+
+def test_a_solution_too_deep_to_parse_goes_whole_into_the_first_tab():
+    from scheduler_game.ui.session import split_solution
+
+    deep = "x = " + "-" * 1_000_000 + "1"  # the parser runs out of memory or stack
+    assert split_solution(deep, ["a", "b"]) == {"a": deep, "b": ""}
