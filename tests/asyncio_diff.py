@@ -21,6 +21,9 @@ and a list of steps. The steps (a tuple each; the first item says what):
     ("wait_for_get", n)      print("got", await wait_for(q.get(), n)), or "timeout"
     ("wait_for_sleep", n, m) await wait_for(sleep(m), n), printing "slept" or "timeout"
     ("swallow", n)           await sleep(n), catching a cancel and printing "swallowed"
+    ("wait_for_join", i, n)  print("joined", await wait_for(join(kids[i % len(kids)]), n))
+    ("wait_for_wait", n)     await wait_for(ev.wait(), n), printing "set" or "timeout"
+    ("wait_for_put", x, n)   await wait_for(q.put(x), n), printing "timeout" if it timed out
 
 Every task body is wrapped so that a cancel or an error that ends it prints
 "end cancelled" / "end error"; a normal end prints nothing. Shared objects: `q =
@@ -54,6 +57,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scheduler_game.engine import Kernel, task_api
+from scheduler_game.engine.aioloop import AsyncioKernel
 
 Step = tuple
 Line = tuple
@@ -140,6 +144,30 @@ def _step_code(step: Step) -> list[str]:
             "except Timeout:",
             "    print('timeout')",
         ]
+    if kind == "wait_for_join":
+        return [
+            "if kids:",
+            "    try:",
+            f"        kid = kids[{step[1]} % len(kids)]",
+            f"        print('joined', await wait_for(join(kid), {step[2]}))",
+            "    except Timeout:",
+            "        print('timeout')",
+            "    except Cancelled:",
+            "        print('joined a cancelled task')",
+            "    except Exception:",
+            "        print('joined a crashed task')",
+        ]
+    if kind in ("wait_for_wait", "wait_for_put"):
+        what, n = (
+            ("ev.wait()", step[1]) if kind == "wait_for_wait" else (f"q.put({step[1]})", step[2])
+        )
+        return [
+            "try:",
+            f"    await wait_for({what}, {n})",
+            "    print('done')",
+            "except Timeout:",
+            "    print('timeout')",
+        ]
     if kind == "swallow":
         return [
             "try:",
@@ -175,8 +203,10 @@ def source(program: Program) -> str:
 # -- (a) the engine ------------------------------------------------------------------
 
 
-def run_engine(program: Program, max_ticks: int = MAX_TICKS) -> list[Line]:
-    kernel = Kernel(max_ticks=max_ticks)
+def run_engine(program: Program, max_ticks: int = MAX_TICKS, loop: str = "game") -> list[Line]:
+    """The program on the engine, under the default rules or (`loop="asyncio"`) the
+    asyncio-exact loop (engine/aioloop.py)."""
+    kernel = (AsyncioKernel if loop == "asyncio" else Kernel)(max_ticks=max_ticks)
     namespace = task_api(kernel)
     exec(textwrap.dedent(source(program)), namespace)
     kernel.name_objects(namespace)
@@ -246,7 +276,12 @@ class VirtualLoop(asyncio.SelectorEventLoop):
 _task_name: contextvars.ContextVar[str] = contextvars.ContextVar("task_name")
 
 
-def run_asyncio(program: Program, min_slice: bool = True, max_ticks: int = MAX_TICKS) -> list[Line]:
+def run_asyncio(
+    program: Program, min_slice: bool = True, max_ticks: int = MAX_TICKS, inner: bool = False
+) -> list[Line]:
+    """The program on asyncio. `inner=True` treats the task `wait_for` makes as the
+    asyncio-exact loop does: charged the minimum like any task, named `OWNER/wait_for`
+    (numbered as the engine numbers names), and waited for to the end."""
     clock = VirtualClock(max_ticks)
     loop = VirtualLoop(clock)
     out: list[Line] = []
@@ -270,7 +305,16 @@ def run_asyncio(program: Program, min_slice: bool = True, max_ticks: int = MAX_T
         if all(t.done() for t in started) and not all_done.done():
             all_done.set_result(None)
 
-    loop.set_task_factory(lambda lp, coro, **kw: HarnessTask(coro, loop=lp, **kw))
+    def factory(lp: Any, coro: Any, **kw: Any) -> HarnessTask:
+        task = HarnessTask(coro, loop=lp, **kw)
+        if inner and kw.get("context") is None:  # not `start`'s: wait_for's work
+            task.charged = True
+            task._context.run(_task_name.set, unique(f"{_task_name.get()}/wait_for"))
+            started.append(task)
+            task.add_done_callback(check)
+        return task
+
+    loop.set_task_factory(factory)
 
     def start(fn, name: str) -> asyncio.Task:
         ctx = contextvars.copy_context()
@@ -281,9 +325,12 @@ def run_asyncio(program: Program, min_slice: bool = True, max_ticks: int = MAX_T
         task.add_done_callback(check)
         return task
 
+    def unique(name: str) -> str:
+        count = spawned[name] = spawned.get(name, 0) + 1
+        return name if count == 1 else f"{name}-{count}"
+
     def spawn(fn):
-        count = spawned[fn.__name__] = spawned.get(fn.__name__, 0) + 1
-        return start(fn, fn.__name__ if count == 1 else f"{fn.__name__}-{count}")
+        return start(fn, unique(fn.__name__))
 
     def cpu(n: int = 1) -> None:
         clock.now += n
@@ -332,4 +379,10 @@ def run_asyncio(program: Program, min_slice: bool = True, max_ticks: int = MAX_T
 
 
 def compare(program: Program, min_slice: bool = True) -> tuple[list[Line], list[Line]]:
+    """The default rules against asyncio."""
     return run_engine(program), run_asyncio(program, min_slice=min_slice)
+
+
+def compare_exact(program: Program) -> tuple[list[Line], list[Line]]:
+    """`loop: asyncio` against asyncio: these must be equal."""
+    return run_engine(program, loop="asyncio"), run_asyncio(program, inner=True)

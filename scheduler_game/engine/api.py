@@ -14,6 +14,8 @@ import types
 from typing import Any
 
 from scheduler_game.engine import sync, traps
+from scheduler_game.engine.aioapi import asyncio_api
+from scheduler_game.engine.aioloop import AsyncioKernel
 from scheduler_game.engine.errors import Cancelled, QueueEmpty, QueueFull, Timeout
 from scheduler_game.engine.kernel import Kernel
 from scheduler_game.engine.names import TASK_API_NAMES
@@ -89,7 +91,7 @@ def task_api(kernel: Kernel) -> dict[str, Any]:
     def Semaphore(value: int = 1, name: str | None = None) -> sync.Semaphore:
         return sync.Semaphore(kernel, value, name)
 
-    return {
+    api = {
         "cpu": cpu,
         "now": now,
         "print": print,
@@ -110,3 +112,6 @@ def task_api(kernel: Kernel) -> dict[str, Any]:
         "QueueFull": QueueFull,
         "coroutine": coroutine,
     }
+    if isinstance(kernel, AsyncioKernel):
+        api.update(asyncio_api(kernel))
+    return api

@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from scheduler_game.engine.errors import Halt
+from scheduler_game.engine.figures import figures
 from scheduler_game.engine.lines import traceback_line
 from scheduler_game.engine.results import (
     OUTCOME_DEADLOCK,
@@ -24,7 +25,6 @@ from scheduler_game.engine.results import (
     task_error,
 )
 from scheduler_game.engine.task import BLOCKED, CRASHED, DONE, RUNNING
-from scheduler_game.engine.trace import figures
 
 if TYPE_CHECKING:
     from scheduler_game.engine.kernel import Kernel

@@ -40,6 +40,9 @@ class Instrument:
     def idle(self, start: int, end: int) -> None:
         """No task was ready: the clock jumped from start to end."""
 
+    def loop_iteration(self, tick: int) -> None:
+        """`loop: asyncio`: an iteration of the event loop began (aioloop.py)."""
+
     def run_ended(self, tick: int, outcome: str) -> None:
         """The run is over."""
 
@@ -52,6 +55,7 @@ HOOK_NAMES = (
     "task_exited",
     "task_closed",
     "idle",
+    "loop_iteration",
     "run_ended",
 )
 
@@ -67,6 +71,7 @@ class Hooks:
     task_exited: list[Callable[..., Any]] = field(default_factory=list)
     task_closed: list[Callable[..., Any]] = field(default_factory=list)
     idle: list[Callable[..., Any]] = field(default_factory=list)
+    loop_iteration: list[Callable[..., Any]] = field(default_factory=list)
     run_ended: list[Callable[..., Any]] = field(default_factory=list)
 
 

@@ -179,7 +179,9 @@ class Kernel(TaskCalls, Preemption, RunEnd):
             task.timer = self.timers.add(at, task)
         return task.handle
 
-    def _new_task(self, fn: Callable[..., Any], args: tuple[Any, ...], name: str) -> Task:
+    def _new_task(
+        self, fn: Callable[..., Any], args: tuple[Any, ...], name: str, coro: Any = None
+    ) -> Task:
         if not callable(fn):
             raise TypeError(f"a task must be a function, not {type(fn).__name__}")
         if len(self.tasks) >= self.max_tasks:
@@ -193,7 +195,7 @@ class Kernel(TaskCalls, Preemption, RunEnd):
         self.names[name] = count
         if count > 1:
             name = f"{name}-{count}"
-        coro = coroutine_of(fn, args)
+        coro = coroutine_of(fn, args) if coro is None else coro  # made already: wait_for's work
         max_wait = config.max_wait if config is not None else None
         task = Task(
             len(self.tasks), name, coro, self.starve_after if max_wait is None else max_wait

@@ -50,10 +50,12 @@ class Task:
     """One coroutine and everything the kernel knows about it. Never handed to task code."""
 
     __slots__ = (
+        "callbacks",
         "coro",
         "error",
         "exc",
         "exc_object",
+        "fut_waiter",
         "glet",
         "halted_at",
         "handle",
@@ -62,6 +64,7 @@ class Task:
         "joined_on",
         "joiners",
         "max_wait",
+        "must_cancel",
         "name",
         "preempted",
         "result",
@@ -89,6 +92,11 @@ class Task:
         self.joined_on = WaitOn(("join", self, None))  # what its joiners wait on
         self.stack: list[Any] = []  # outer coroutines while a `yield wait_for(...)` runs
         self.glet: Any = None  # its greenlet, under the preemptive policy
+        # `loop: asyncio` (aioloop.py): what it awaits, a cancel kept for its next step,
+        # and what its end schedules (awaiters' wake-ups, `wait_for`'s callbacks)
+        self.fut_waiter: Any = None
+        self.must_cancel = False
+        self.callbacks: list[Any] = []
         self.preempted = False  # stopped inside cpu() by the quantum
         self.handle = TaskHandle(self)
         self.result: Any = None

@@ -37,7 +37,7 @@ from scheduler_game.engine.packed import (
 )
 
 if TYPE_CHECKING:
-    from scheduler_game.engine.kernel import Task, TaskFigures
+    from scheduler_game.engine.kernel import Task
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +110,7 @@ class TraceCursor:
     idle: int = 0
     details: int = 0
     lines: int = 0
+    iterations: int = 0
 
 
 class TraceRecorder(Instrument):
@@ -148,6 +149,7 @@ class TraceRecorder(Instrument):
         self.log_details: dict[int, Any] = {}  # log index -> what a task waits on, or how it ended
         self._waited_at: dict[Any, int] = {}  # a WaitOn -> the log index that holds it
         self.idle_spans: Spans = Spans()
+        self.iterations: array[int] = array(_TYPECODE)  # `loop: asyncio`: where each began
         self.end = 0
         self.outcome: str | None = None
         self._built = -1
@@ -229,6 +231,9 @@ class TraceRecorder(Instrument):
         if end > LAST_TICK:  # the kernel checks a slice's end; an idle jump's, here
             raise OverflowError(f"the trace holds ticks up to {LAST_TICK}, not {end}")
         self.idle_spans.add(start, end)
+
+    def loop_iteration(self, tick: int) -> None:
+        self.iterations.append(tick)
 
     def task_closed(self, task: Task, tick: int) -> None:
         counts = self._figs[task.id]
@@ -313,6 +318,7 @@ class TraceRecorder(Instrument):
         idle_end = len(self.idle_spans)
         details = list(self.log_details.items())  # one C call: safe beside the run's thread
         lines = list(self.slice_lines.items())
+        iterations = self.iterations[cursor.iterations :].tolist()
         if (log_end, names_end, idle_end) == (cursor.log, cursor.names, cursor.idle):
             return None
         batch = {
@@ -326,6 +332,7 @@ class TraceRecorder(Instrument):
                 if index < log_end
             ],
             "idle": self.idle_spans[cursor.idle : idle_end],
+            "iterations": iterations,
             "lines": [
                 [index, path, line] for index, (path, line) in lines[cursor.lines :]
                 if index < log_end
@@ -334,6 +341,7 @@ class TraceRecorder(Instrument):
         cursor.log, cursor.names, cursor.idle = log_end, names_end, idle_end
         cursor.details += len(batch["details"])
         cursor.lines += len(batch["lines"])
+        cursor.iterations += len(iterations)
         return batch
 
     def absorb(self, batch: dict[str, Any]) -> None:
@@ -346,6 +354,7 @@ class TraceRecorder(Instrument):
         for index, detail in batch["details"]:
             self.log_details[int(index)] = None if detail is None else str(detail)
         self.idle_spans.extend((int(a), int(b)) for a, b in batch["idle"])
+        self.iterations.extend(int(t) for t in batch.get("iterations", ()))
         for index, path, line in batch.get("lines", ()):
             self.slice_lines[int(index)] = (str(path), int(line))
 
@@ -468,33 +477,3 @@ class TraceRecorder(Instrument):
                         used[name] = used.get(name, 0) + overlap
                 k += 1
         return sorted(used, key=lambda n: -used[n])
-
-
-def figures(recorder: TraceRecorder) -> list[TaskFigures]:
-    """Every task's figures, in spawn order, as the recorder counted them.
-
-    Call it after the run (`run_ended` counts the waits still going on). The rules
-    (docs/engine.md): a ready-wait runs from the tick a task became ready (a sleeper: its
-    wake tick) to the start of its next slice, or to the end of the run if it is still
-    going on then; a task starves during any ready-wait longer than its limit. `result`
-    and `error` are left None: the trace does not hold them.
-    """
-    from scheduler_game.engine.kernel import TaskFigures
-
-    r = recorder
-    return [
-        TaskFigures(
-            name=name,
-            state=c.state,
-            cpu=c.cpu,
-            ready_wait=c.waited,
-            longest_wait=c.longest,
-            longest_wait_from=c.longest_from,
-            max_wait=c.limit,
-            starved=c.over > 0,
-            starved_ticks=c.over,
-            slices=c.slices,
-            finished_at=c.finished,
-        )
-        for name, c in zip(r.names, r._figs, strict=True)
-    ]

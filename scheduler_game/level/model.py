@@ -91,6 +91,22 @@ class Settings(_Model):
     max_tasks: int = Field(
         1_000, ge=1, strict=True, description="The most tasks a run may have, spawned included."
     )
+    loop: Literal["game", "asyncio"] = Field(
+        "game",
+        description="The rules of the loop: `game` (one rule a player can apply: a task "
+        "made ready joins the queue at once, a sleeper at the end of the slice it became "
+        "due in) or `asyncio` (exactly as CPython 3.11's event loop: loop iterations, "
+        "timers read once per iteration, asyncio's Queue, Lock, Event, Semaphore, "
+        "cancelling and wait_for). Needs `policy: fifo`.",
+    )
+
+    @model_validator(mode="after")
+    def _asyncio_is_fifo(self) -> Settings:
+        if self.loop == "asyncio" and self.policy != "fifo":
+            raise ValueError(
+                f"loop: asyncio runs asyncio's own FIFO loop; it cannot be policy: {self.policy}"
+            )
+        return self
 
 
 # --------------------------------------------------------------------- shared objects

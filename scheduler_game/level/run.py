@@ -139,6 +139,7 @@ def program_spec(
             "line_cost": settings.line_cost,
             "runaway_lines": settings.runaway_lines,
             "max_tasks": getattr(settings, "max_tasks", 1_000),
+            "loop": settings.loop,
         },
         "shared": {name: spec.model_dump(exclude_none=True) for name, spec in level.shared.items()},
         "tasks": [

@@ -8,7 +8,8 @@ process (the game), and it imports nothing heavy: no pydantic, no YAML, no Textu
 The spec (built from a level file by `scheduler_game.level.run.program_spec`)::
 
     {"level": id, "title": str,
-     "settings": {"max_ticks", "starve_after", "line_cost", "runaway_lines", "max_tasks"},
+     "settings": {"max_ticks", "starve_after", "line_cost", "runaway_lines", "max_tasks",
+                  "loop": "game"|"asyncio"},
      "shared": {name: {"queue": {"maxsize": 0}} | {"event": {}} | ...},
      "tasks": [{"name", "args", "at", "autostart", "max_wait"}],
      "goals": [{"all_finish": true}, ...],
@@ -37,6 +38,7 @@ from scheduler_game.engine import (
     TraceRecorder,
     task_api,
 )
+from scheduler_game.engine.aioloop import AsyncioKernel
 from scheduler_game.engine.kernel import task_error
 from scheduler_game.engine.lines import LineRecorder
 from scheduler_game.engine.stable import AddressNames
@@ -149,14 +151,16 @@ def run_once(
     settings = spec["settings"]
     # The screen asks where each task is (`where`): a trace that keeps it, at a cost.
     recorder = LineRecorder() if spec.get("where") else TraceRecorder()
-    kernel = Kernel(
+    preemptive = spec.get("policy") == "preemptive"  # a comparison: the game's loop, preempted
+    machine = AsyncioKernel if settings.get("loop") == "asyncio" and not preemptive else Kernel
+    kernel = machine(
         max_ticks=settings["max_ticks"],
         starve_after=settings["starve_after"],
         line_cost=settings["line_cost"],
         runaway_lines=settings["runaway_lines"],
         seed=seed,
         policy=policy,
-        quantum=spec["quantum"] if spec.get("policy") == "preemptive" else None,
+        quantum=spec["quantum"] if preemptive else None,
         max_tasks=settings.get("max_tasks", 1_000),
         observers=[recorder],
     )

@@ -46,6 +46,7 @@ from inspect import CORO_CREATED, getcoroutinestate
 from types import CodeType, CoroutineType, GeneratorType
 from typing import Any
 
+from scheduler_game.engine.aiofuture import AsyncOp
 from scheduler_game.engine.traps import Trap
 from scheduler_game.engine.waitfor import WaitFor
 from scheduler_game.sandbox.guard import compile_guarded
@@ -199,7 +200,7 @@ class Unawaited:
 
     def discarded(self, value: Any, site: int) -> None:
         """The value of a marked statement, which the statement throws away."""
-        if isinstance(value, Trap) or type(value) is WaitFor:
+        if isinstance(value, (Trap, AsyncOp)) or type(value) is WaitFor:
             self.thrown[site] = "trap"
         elif type(value) is GeneratorType:
             self.thrown[site] = "generator"

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scheduler_game.engine import Shuffled, TaskFigures, kernel
+from scheduler_game.engine.figures import figures
 from scheduler_game.engine.trace import (
     _TICK,
     ABSENT,
@@ -18,7 +19,6 @@ from scheduler_game.engine.trace import (
     RUNNING,
     SLEEPING,
     TraceRecorder,
-    figures,
 )
 from tests.engine.conftest import run_tasks
 from tests.engine.programs import PROGRAM, program

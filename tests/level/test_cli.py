@@ -183,7 +183,7 @@ def test_bad_level_file_is_exit_2_at_its_line(tmp_path, home):
     line = text.splitlines().index("  max_tick: 3") + 1
     assert r.stderr == (
         f"{bad}:{line}:3: unknown key 'max_tick': did you mean 'max_ticks'? (allowed here: "
-        "max_ticks, starve_after, line_cost, runaway_lines, policy, quantum, max_tasks)\n"
+        "max_ticks, starve_after, line_cost, runaway_lines, policy, quantum, max_tasks, loop)\n"
     )
     assert r.stdout == ""
 

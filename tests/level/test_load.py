@@ -97,7 +97,7 @@ def test_unknown_key_suggests_the_closest():
         6,
         3,
         "unknown key 'max_tick': did you mean 'max_ticks'? (allowed here: max_ticks, "
-        "starve_after, line_cost, runaway_lines, policy, quantum, max_tasks)",
+        "starve_after, line_cost, runaway_lines, policy, quantum, max_tasks, loop)",
     )
 
 
