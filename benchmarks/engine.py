@@ -5,6 +5,8 @@
 Workloads: 10 tasks and 10,000 tasks, 1,000,000 pauses in all. The runners take turns
 (A B C D, A B C D, ...) so that all of them see the same machine; the table gives the
 medians and the ratios. Target: the engine at 1.5x asyncio's switches per second or more.
+`loop: asyncio` (the asyncio-exact kernel) is measured too: it runs a loop iteration as
+asyncio does, so its goal is asyncio's own speed (1.0x) or more.
 
 `--memory` measures instead what the trace keeps per switch, by kind of switch (a pause,
 a sleep, a wait on a queue, an event or a lock, then woken): the bytes a run still holds
@@ -27,6 +29,7 @@ from collections import deque
 from collections.abc import Callable
 
 from scheduler_game.engine import Kernel, TraceRecorder, task_api
+from scheduler_game.engine.aioloop import AsyncioKernel
 from scheduler_game.engine.traps import pause
 
 TOTAL = 1_000_000
@@ -48,9 +51,21 @@ def engine_generator(tasks: int, each: int) -> float:
     return _engine(worker, tasks, each)
 
 
-def _engine(worker: Callable[..., object], tasks: int, each: int) -> float:
+def engine_asyncio_loop(tasks: int, each: int) -> float:
+    """`loop: asyncio`: the same workload on the asyncio-exact kernel (aioloop.py)."""
+
+    async def worker(n: int) -> None:
+        for _ in range(n):
+            await pause()
+
+    return _engine(worker, tasks, each, AsyncioKernel)
+
+
+def _engine(
+    worker: Callable[..., object], tasks: int, each: int, machine: type[Kernel] = Kernel
+) -> float:
     recorder = TraceRecorder()
-    kernel = Kernel(max_ticks=10**9, observers=[recorder], max_tasks=tasks + 10)
+    kernel = machine(max_ticks=10**9, observers=[recorder], max_tasks=tasks + 10)
     for i in range(tasks):
         kernel.add_task(f"w{i}", worker, (each,))
     start = time.perf_counter()
@@ -100,6 +115,7 @@ def bare_send(tasks: int, each: int) -> float:
 RUNNERS = {
     "engine (async def)": engine_native,
     "engine (generator)": engine_generator,
+    "engine, loop: asyncio": engine_asyncio_loop,
     "asyncio sleep(0)": asyncio_sleep0,
     "bare send loop": bare_send,
 }

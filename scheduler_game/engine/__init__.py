@@ -21,6 +21,7 @@ _PUBLIC = {
     "errors": ("BadPick", "Cancelled", "Halt", "QueueEmpty", "QueueFull", "Timeout"),
     "instrument": ("Instrument",),
     "kernel": ("Kernel",),
+    "aioloop": ("AsyncioKernel",),
     "results": (
         "OUTCOME_DEADLOCK", "OUTCOME_FINISHED", "OUTCOME_HUNG", "OUTCOME_TIMEOUT",
         "OutputLine", "RunResult", "TaskError", "TaskFigures", "Wait",
@@ -48,6 +49,7 @@ __all__ = [
     "OUTCOME_TIMEOUT",
     "TASK_API_NAMES",
     "AskPlayer",
+    "AsyncioKernel",
     "BadPick",
     "Cancelled",
     "Fifo",

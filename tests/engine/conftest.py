@@ -11,10 +11,14 @@ from scheduler_game.engine import Kernel, RunResult, TraceRecorder, task_api
 
 
 def run_tasks(
-    code: str, *tasks: str | tuple[str, dict[str, Any]], **kernel_args: Any
+    code: str,
+    *tasks: str | tuple[str, dict[str, Any]],
+    machine: type[Kernel] = Kernel,
+    **kernel_args: Any,
 ) -> tuple[RunResult, TraceRecorder]:
+    """`machine=AsyncioKernel` runs them under `loop: asyncio`."""
     recorder = TraceRecorder()
-    kernel = Kernel(observers=[recorder], **kernel_args)
+    kernel = machine(observers=[recorder], **kernel_args)
     namespace = task_api(kernel)
     namespace["__lines__"] = kernel.count
     exec(textwrap.dedent(code), namespace)
