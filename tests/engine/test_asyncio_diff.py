@@ -134,7 +134,36 @@ KNOWN = {
             ("end", "finished"),
         ],
     ),
+    "cancelling-a-joiner-leaves-the-joined-task": (
+        Program(
+            [("boss", [("spawn", "h0"), ("pause",), ("pause",), ("cancel", 0)])],
+            [("h0", [("spawn", "h1"), ("join", 1)]), ("h1", [("sleep", 5), ("print", "done")])],
+        ),
+        True,
+        [
+            (4, "boss", "cancel True"),
+            (5, "h0", "joined a cancelled task"),
+            (8, "h1", "done"),
+            ("end", "finished"),
+        ],
+        [
+            (4, "boss", "cancel True"),
+            (5, "h1", "end cancelled"),
+            (6, "h0", "joined a cancelled task"),
+            ("end", "finished"),
+        ],
+    ),
 }
+
+
+@pytest.mark.parametrize("name", list(KNOWN))
+def test_the_asyncio_loop_has_none_of_them_but_the_minimum_slice(name):
+    """Under `loop: asyncio` each example prints what asyncio prints, charged the minimum."""
+    program, _, engine_out, asyncio_out = KNOWN[name]
+    exact = run_engine(program, loop="asyncio")
+    assert exact == run_asyncio(program, inner=True)
+    if name != "a-slice-costs-one-tick":
+        assert exact != engine_out
 
 
 @pytest.mark.parametrize("name", list(KNOWN))
