@@ -154,6 +154,12 @@ class LevelScreen(Stepping, Reloading, Comparing, Screen[None]):
         policy = self.level.settings.policy
         if policy == "player":
             self._say("You are the scheduler: run (ctrl+r), and pick who runs at every choice.")
+        elif self.level.settings.loop == "asyncio":
+            self.sub_title += " · asyncio's own loop"
+            self._say(
+                "This level runs on asyncio's own event loop; the timeline marks where "
+                "each loop iteration begins. Run it with ctrl+r."
+            )
         else:
             self._say("Read the brief, write your code in the ✎ tab, and run it with ctrl+r.")
 
