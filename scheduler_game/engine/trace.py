@@ -319,7 +319,11 @@ class TraceRecorder(Instrument):
         details = list(self.log_details.items())  # one C call: safe beside the run's thread
         lines = list(self.slice_lines.items())
         iterations = self.iterations[cursor.iterations :].tolist()
-        if (log_end, names_end, idle_end) == (cursor.log, cursor.names, cursor.idle):
+        if not iterations and (log_end, names_end, idle_end) == (
+            cursor.log,
+            cursor.names,
+            cursor.idle,
+        ):
             return None
         batch = {
             "from": cursor.log,

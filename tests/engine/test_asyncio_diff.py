@@ -159,7 +159,7 @@ KNOWN = {
 @pytest.mark.parametrize("name", list(KNOWN))
 def test_the_asyncio_loop_has_none_of_them_but_the_minimum_slice(name):
     """Under `loop: asyncio` each example prints what asyncio prints, charged the minimum."""
-    program, _, engine_out, asyncio_out = KNOWN[name]
+    program, _, engine_out, _ = KNOWN[name]
     exact = run_engine(program, loop="asyncio")
     assert exact == run_asyncio(program, inner=True)
     if name != "a-slice-costs-one-tick":

@@ -106,3 +106,19 @@ def test_idle_spans_read_as_a_list_of_tuples():
     assert [b - a for a, b in spans] == [5, 3, 5]
     with pytest.raises(IndexError):
         spans[3]
+
+
+def test_a_batch_carries_an_iteration_begun_after_the_last_entry():
+    rec = TraceRecorder()
+    cursor = TraceCursor()
+    rec.loop_iteration(0)
+    first = rec.batch_since(cursor)
+    assert first is not None and first["iterations"] == [0]
+    rec.loop_iteration(3)  # nothing else recorded since: still worth a batch
+    second = rec.batch_since(cursor)
+    assert second is not None and second["iterations"] == [3]
+    assert rec.batch_since(cursor) is None
+    copy = TraceRecorder()
+    copy.absorb(first)
+    copy.absorb(second)
+    assert list(copy.iterations) == [0, 3]
