@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from bisect import bisect_right
 from pathlib import Path
 from typing import Any
 
@@ -141,8 +142,22 @@ def _event_printer() -> Any:
     """`check --events`: each message from the sandbox, as it comes, as one JSON line.
 
     Slices are decoded from the packed trace as its batches arrive (`slices_since`).
+    Under asyncio's loop, each loop iteration is told where it began (`iteration`), once
+    the slices before it are: at the same tick, before the slice that starts there.
     """
     read_from: dict[tuple[int, int], int] = {}  # (job, seed) -> log index decoded up to
+    told: dict[tuple[int, int], int] = {}  # (job, seed) -> loop iterations told
+
+    def iterations(key: tuple[int, int], seed: Any, trace: Any, until: int | None) -> list[Any]:
+        """The iterations not told yet that began at tick `until` or before (None: all)."""
+        ticks = trace.iterations
+        first = told.get(key, 0)
+        last = len(ticks) if until is None else bisect_right(ticks, until, first)
+        told[key] = last
+        return [
+            ((tick, -1), {"type": "iteration", "seed": seed, "tick": tick})
+            for tick in ticks[first:last]
+        ]
 
     def listen(message: dict[str, Any], trace: Any) -> None:
         event = message["event"]
@@ -164,6 +179,8 @@ def _event_printer() -> Any:
                  {"type": "output", "seed": seed, "tick": tick, "task": task, "text": text})
                 for tick, task, text in message["output"]
             ]  # fmt: skip
+            if slices:
+                events += iterations(key, seed, trace, slices[-1].end)  # up to the last slice
             for _, line in sorted(events, key=lambda pair: pair[0]):  # in time order
                 _emit(line)
         elif event == "variant":
@@ -172,11 +189,15 @@ def _event_printer() -> Any:
             if trace is not None:  # the slice the machine stopped in, if any
                 key = (message["job"], variant["seed"])
                 slices, _ = trace.slices_since(read_from.get(key, 0), final=True)
-                for s in slices:
-                    _emit(
-                        {"type": "slice", "seed": variant["seed"], "task": s.task,
-                         "start": s.start, "end": s.end, "state": s.state, "detail": None}
-                    )  # fmt: skip
+                told_now = iterations(key, variant["seed"], trace, None)
+                for _, line in sorted(
+                    [((s.start, 0),
+                      {"type": "slice", "seed": variant["seed"], "task": s.task,
+                       "start": s.start, "end": s.end, "state": s.state, "detail": None})
+                     for s in slices] + told_now,
+                    key=lambda pair: pair[0],
+                ):  # fmt: skip
+                    _emit(line)
             if variant.get("asked") is not None:  # stopped to ask who runs next
                 _emit(
                     {"type": "pick", "variant": variant["seed"], "tick": variant["ticks"],

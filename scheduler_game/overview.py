@@ -32,7 +32,15 @@ from scheduler_game import packedlog
 from scheduler_game.cpu_buckets import CpuBuckets
 from scheduler_game.engine.trace import ABSENT, READY, RUNNING, TraceRecorder
 from scheduler_game.packedlog import IS_WAIT, LAYOUT, STATE, picked, read_chunk
-from scheduler_game.timeline import _CELLS, _RANK, IDLE, PAST_END, CellState, _check_window
+from scheduler_game.timeline import (
+    _CELLS,
+    _RANK,
+    IDLE,
+    PAST_END,
+    CellState,
+    _check_window,
+    iteration_cells,
+)
 
 OVERVIEW_ROWS: Final = 25  # the task rows an overview keeps: the text report's 24 or 25
 
@@ -68,6 +76,10 @@ class Overview:
     @property
     def limits(self) -> list[int]:
         return self.trace.limits
+
+    @property
+    def iterations(self) -> array[int]:
+        return self.trace.iterations
 
     def __len__(self) -> int:
         return len(self.trace.names)
@@ -195,6 +207,11 @@ class Overview:
             most = max(held, default=0)
             who.append(held.index(most) if most > 0 else IDLE)
         return who
+
+    def loop_row(self, start_tick: int, ticks_per_cell: int, cells: int) -> list[bool]:
+        """As `Timeline.loop_row`: the trace's iterations, read as they are."""
+        self._ready()
+        return iteration_cells(self.iterations, self.end, start_tick, ticks_per_cell, cells)
 
 
 def _held(marks: array[int], k: int, b: int, stop: int, limit: int) -> int:

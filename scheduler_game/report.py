@@ -18,6 +18,7 @@ from scheduler_game.overview import Overview, StreamedTrace
 from scheduler_game.timeline import (
     GLYPHS,
     IDLE,
+    LOOP_GLYPH,
     PAST_END,
     CellState,
     Timeline,
@@ -40,6 +41,7 @@ STYLES = {
     CellState.ABSENT: "",
 }
 CPU_STYLES = {IDLE: "dim", PAST_END: ""}  # a task's letter is bold
+LOOP_STYLE = "bold cyan"
 LEGEND = (
     CellState.RUNNING,
     CellState.READY,
@@ -47,6 +49,7 @@ LEGEND = (
     CellState.BLOCKED,
     CellState.SLEEPING,
 )
+LOOP_WORDS = "the loop row: where each loop iteration began; only then are due timers read"
 MAX_ROWS = 24  # task rows drawn; the rest are summed up in a line
 
 
@@ -72,6 +75,9 @@ def draw_timeline(variant: VariantVerdict, max_width: int) -> list[Text]:
     model = _model(variant, ticks)
     names = [visible(name) for name in model.names]
     label_w = min(max((len(n) for n in names), default=4) + 2, 24)
+    loop = bool(model.iterations)  # asyncio's loop: a row for where its iterations began
+    if loop:
+        label_w = max(label_w, len("loop"))
     per, width = fit(ticks, max(10, max_width - label_w - 3))
     lines: list[Text] = []
     scale = "1 column = 1 tick" if per == 1 else f"1 column = {per} ticks"
@@ -81,6 +87,11 @@ def draw_timeline(variant: VariantVerdict, max_width: int) -> list[Text]:
     for who in model.cpu_row(0, per, width):
         row.append(cpu_glyph(who), style=CPU_STYLES.get(who, "bold"))
     lines.append(row)
+    if loop:
+        row = Text("loop".ljust(label_w) + "  |", style="dim")
+        for begins in model.loop_row(0, per, width):
+            row.append(LOOP_GLYPH if begins else " ", style=LOOP_STYLE)
+        lines.append(row)
     for i in range(len(model)):
         if i == MAX_ROWS and len(model) > MAX_ROWS + 1:
             more = len(model) - MAX_ROWS
@@ -95,8 +106,14 @@ def draw_timeline(variant: VariantVerdict, max_width: int) -> list[Text]:
         legend.append(GLYPHS[cell], style=STYLES[cell])
         legend.append(f" {cell.word}  ")
     legend.append(f"{cpu_glyph(IDLE)} idle", style="dim")
+    if loop:
+        legend.append("  ")
+        legend.append(LOOP_GLYPH, style=LOOP_STYLE)
+        legend.append(" iteration")
     lines.append(legend)
     lines.append(Text(f"  {scale}; the cpu row shows who held the CPU", style="dim"))
+    if loop:
+        lines.append(Text(f"  {LOOP_WORDS}", style="dim"))
     return lines
 
 

@@ -6,7 +6,16 @@ from __future__ import annotations
 
 from html import escape
 
-from scheduler_game.timeline import GLYPHS, IDLE, PAST_END, CellState, Timeline, fit, task_letter
+from scheduler_game.timeline import (
+    GLYPHS,
+    IDLE,
+    LOOP_GLYPH,
+    PAST_END,
+    CellState,
+    Timeline,
+    fit,
+    task_letter,
+)
 
 CELL_W, CELL_H = 8, 18
 LABEL_W = 130
@@ -21,6 +30,7 @@ COLOURS = {
     CellState.DONE: "#ffffff",
     CellState.ABSENT: "#ffffff",
 }
+LOOP_COLOUR = "#1a8a9a"
 LEGEND = [
     CellState.RUNNING, CellState.READY, CellState.STARVING, CellState.BLOCKED,
     CellState.SLEEPING,
@@ -30,7 +40,8 @@ LEGEND = [
 def timeline_svg(timeline: Timeline, title: str, *, max_cells: int = MAX_CELLS) -> str:
     """The whole run, fitted into at most `max_cells` columns."""
     per, cells = fit(max(timeline.end, 1), max_cells)
-    rows = len(timeline) + 1  # the CPU row, then one per task
+    loop = 1 if timeline.iterations else 0  # asyncio's loop: where its iterations began
+    rows = len(timeline) + 1 + loop  # the CPU row, the loop row, then one per task
     width = LABEL_W + cells * CELL_W + 20
     height = 60 + rows * CELL_H + 40
     out = [
@@ -52,8 +63,18 @@ def timeline_svg(timeline: Timeline, title: str, *, max_cells: int = MAX_CELLS) 
             continue
         x = LABEL_W + c * CELL_W
         out.append(f'<text x="{x + 1}" y="{y + 13}" fill="#2e9d4f">{task_letter(who)}</text>')
+    if loop:
+        y += CELL_H
+        out.append(f'<text x="10" y="{y + 13}">loop</text>')
+        for c, begins in enumerate(timeline.loop_row(0, per, cells)):
+            if begins:
+                x = LABEL_W + c * CELL_W
+                out.append(
+                    f'<text x="{x + 1}" y="{y + 13}" fill="{LOOP_COLOUR}">{LOOP_GLYPH}'
+                    "<title>a loop iteration begins</title></text>"
+                )
     for task, name in enumerate(timeline.names):
-        y = top + 6 + (task + 1) * CELL_H
+        y = top + 6 + (task + 1 + loop) * CELL_H
         label = f"{task_letter(task)} {name}"[:18]
         out.append(f'<text x="10" y="{y + 13}">{escape(label)}</text>')
         for c, state in enumerate(timeline.row(task, 0, per, cells)):
@@ -75,5 +96,8 @@ def timeline_svg(timeline: Timeline, title: str, *, max_cells: int = MAX_CELLS) 
         out.append(f'<rect x="{x}" y="{y - 10}" width="10" height="10" fill="{COLOURS[state]}"/>')
         out.append(f'<text x="{x + 14}" y="{y}">{state.word}</text>')
         x += 14 + 8 * len(state.word) + 16
+    if loop:
+        out.append(f'<text x="{x}" y="{y}" fill="{LOOP_COLOUR}">{LOOP_GLYPH}</text>')
+        out.append(f'<text x="{x + 14}" y="{y}">loop iteration begins</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"

@@ -21,12 +21,16 @@ The rules the player reads off the drawing:
   goes to the task spawned first), or `IDLE` when no task held it at any tick of it.
 - Ticks from the end of the run on are outside it: a cell with none of the run's ticks
   is absent (a task's row) or `PAST_END` (the CPU row).
+- Under `loop: asyncio` the loop row marks (`LOOP_GLYPH`) each cell in which an iteration
+  of the event loop begins: asyncio reads its timers only there, so a sleeper that came
+  due after one began waits for the next (docs/engine.md). Under the game's loop, which
+  has no iterations, there is no loop row.
 """
 
 from __future__ import annotations
 
 from array import array
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
@@ -75,6 +79,7 @@ GLYPHS: Final[Mapping[CellState, str]] = {
 IDLE: Final = -1  # a CPU cell in which no task held the CPU
 PAST_END: Final = -2  # a CPU cell after the end of the run
 IDLE_GLYPH: Final = "_"
+LOOP_GLYPH: Final = "^"  # the loop row: an iteration of the event loop begins in this cell
 LETTERS: Final = "abcdefghijklmnopqrstuvwxyz"
 
 _CELLS = tuple(CellState)
@@ -188,6 +193,8 @@ class VariantRun(Protocol):
     def timeline(self) -> Sequence[TaskSegments]: ...
     @property
     def idle(self) -> Sequence[Sequence[int]]: ...
+    @property
+    def iterations(self) -> Sequence[int] | None: ...
 
 
 def marks_from_segments(segments: Iterable[Segment], end: int) -> array[int]:
@@ -227,13 +234,16 @@ class Timeline:
     (`max_wait`), in spawn order: task `i` is `names[i]`, `limits[i]`, `marks[i]`.
     `idle` (the CPU's idle spans [start, end)) travels with it for views that name them;
     the CPU row finds idle cells from the marks alone (on an engine trace the two agree:
-    CPU + idle = ticks)."""
+    CPU + idle = ticks). `iterations`: under `loop: asyncio`, the tick at which each
+    iteration of the event loop began, in order (several may share a tick); empty under
+    the game's loop, and then views draw no loop row."""
 
     names: Sequence[str]
     limits: Sequence[int]
     marks: Sequence[array[int]]
     end: int
     idle: Sequence[tuple[int, int]] = ()
+    iterations: Sequence[int] = ()
 
     def __post_init__(self) -> None:
         if not len(self.names) == len(self.limits) == len(self.marks):
@@ -243,9 +253,14 @@ class Timeline:
 
     @classmethod
     def from_segments(
-        cls, tasks: Iterable[TaskSegments], idle: Iterable[Sequence[int]] = (), *, end: int
+        cls,
+        tasks: Iterable[TaskSegments],
+        idle: Iterable[Sequence[int]] = (),
+        *,
+        end: int,
+        iterations: Sequence[int] | None = None,
     ) -> Timeline:
-        """The timeline of a verdict (`VariantVerdict.timeline` and `.idle`)."""
+        """The timeline of a verdict (`VariantVerdict.timeline`, `.idle`, `.iterations`)."""
         tasks = list(tasks)
         return cls(
             names=[t.name for t in tasks],
@@ -253,6 +268,7 @@ class Timeline:
             marks=[marks_from_segments(t.segments, end) for t in tasks],
             end=end,
             idle=[(a, b) for a, b in idle],
+            iterations=iterations or (),
         )
 
     @classmethod
@@ -262,7 +278,9 @@ class Timeline:
         end = variant.ticks if end is None else end
         if variant.trace is not None:
             return cls.from_trace(variant.trace, end=end)
-        return cls.from_segments(variant.timeline, variant.idle, end=end)
+        return cls.from_segments(
+            variant.timeline, variant.idle, end=end, iterations=variant.iterations
+        )
 
     @classmethod
     def from_trace(cls, trace: TraceRecorder, *, end: int | None = None) -> Timeline:
@@ -274,6 +292,7 @@ class Timeline:
             marks=trace.marks,
             end=trace.end if end is None else end,
             idle=list(trace.idle_spans),
+            iterations=trace.iterations,
         )
 
     def __len__(self) -> int:
@@ -374,12 +393,35 @@ class Timeline:
             who[c] = PAST_END
         return who
 
+    def loop_row(self, start_tick: int, ticks_per_cell: int, cells: int) -> list[bool]:
+        """Which cells of the window hold the start of an iteration of the event loop
+        (see `iteration_cells`)."""
+        return iteration_cells(self.iterations, self.end, start_tick, ticks_per_cell, cells)
+
     def running_at(self, tick: int) -> int:
         """Who held the CPU at `tick` (0 <= tick < end): a task's index, or `IDLE`."""
         for task in range(len(self)):
             if self.state_at(task, tick).state == RUNNING:
                 return task
         return IDLE
+
+
+def iteration_cells(
+    iterations: Sequence[int], end: int, start_tick: int, ticks_per_cell: int, cells: int
+) -> list[bool]:
+    """Which of `cells` cells of `ticks_per_cell` ticks from `start_tick` hold the start
+    of a loop iteration, of the ticks `iterations` (in order) that fall before `end`. It
+    costs a binary search per marked cell, however many iterations the run or a cell
+    holds: a long run scrolls and zooms as fast as a short one."""
+    _check_window(start_tick, ticks_per_cell, cells)
+    marked = [False] * cells
+    stop = min(start_tick + cells * ticks_per_cell, end)
+    k, n = bisect_left(iterations, start_tick), len(iterations)
+    while k < n and iterations[k] < stop:
+        cell = (iterations[k] - start_tick) // ticks_per_cell
+        marked[cell] = True
+        k = bisect_left(iterations, start_tick + (cell + 1) * ticks_per_cell, k + 1)
+    return marked
 
 
 def _first_mark(marks: array[int], tick: int) -> int:

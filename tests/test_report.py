@@ -98,3 +98,43 @@ def test_more_tasks_than_rows(tmp_path):
     assert len(verdict.variants[0].trace.names) == 31
     same_drawing(verdict)
     assert "... and 7 more tasks" in drawn(verdict, 80, False, marks=False)
+
+
+DUE = ROOT / "tests" / "ui" / "levels" / "due-but-waiting.yaml"
+
+
+def test_an_asyncio_level_draws_where_each_loop_iteration_began():
+    """`loop: asyncio`: a loop row under the cpu row marks each column in which an
+    iteration of the event loop began. S is due at 5, but asyncio reads its timer as the
+    iteration at 5 begins and runs it in the next one: it waits until 9."""
+    verdict = check_level(load_level(DUE), Attempt())
+    same_drawing(verdict)
+    lines = drawn(verdict, 80, False, marks=False).splitlines()
+    start = lines.index("     t 0         10")
+    assert lines[start : start + 9] == [
+        "     t 0         10",
+        "cpu   |abcabababcab",
+        "loop  |^  ^ ^ ^  ^ ",
+        "a A  |#--#-#-#--# ",
+        "b B  |-#--#-#-#--#",
+        "c S  |--#..----#  ",
+        "  # running  - ready  ! starving  = blocked  . sleeping  _ idle  ^ iteration",
+        "  1 column = 1 tick; the cpu row shows who held the CPU",
+        "  the loop row: where each loop iteration began; only then are due timers read",
+    ]
+
+
+def test_a_level_of_the_games_loop_draws_no_loop_row():
+    """The default loop's report, to the byte, as it was before loops had iterations."""
+    verdict = check_level(load_level(LEVELS[0]), Attempt())
+    lines = drawn(verdict, 80, False, marks=False).splitlines()
+    assert lines[3:9] == [
+        "            t 0         30        60        90        120",
+        "cpu          |bbbbbbbbbbbbbbbbbbbbbbbbbbbaa_a_aa_a_aa_a_aa_a",
+        "a heartbeat |#--!!!!!!!!!!!!!!!!!!!!!!!!##.#.##.#.##.#.##.#",
+        "b cruncher  |###########################                   ",
+        "  # running  - ready  ! starving  = blocked  . sleeping  _ idle",
+        "  1 column = 3 ticks; the cpu row shows who held the CPU",
+    ]
+    wide = drawn(verdict, 137, False, marks=False).splitlines()
+    assert not [line for line in wide if line.startswith("loop") or "iteration" in line]

@@ -60,3 +60,13 @@ def test_check_writes_the_losing_timeline(tmp_path):
     assert "The Hog (seed 0): finished" in svg
     # the heartbeat waits 76 ticks with a limit of 6: 70 starving cells at a tick a cell
     assert rects(svg, CellState.STARVING) == 70
+
+
+def test_an_asyncio_run_marks_where_each_loop_iteration_began():
+    tasks = [Task("a", 5, [Seg(0, 4, "running")]), Task("s", 5, [Seg(0, 4, "ready")])]
+    plain = timeline_svg(Timeline.from_segments(tasks, end=4), "game")
+    assert ">loop<" not in plain and "loop iteration" not in plain
+    svg = timeline_svg(Timeline.from_segments(tasks, end=4, iterations=[0, 0, 2]), "asyncio")
+    xml.dom.minidom.parseString(svg)
+    assert svg.count("<title>a loop iteration begins</title>") == 2  # ticks 0 and 2
+    assert ">loop<" in svg and ">loop iteration begins<" in svg  # the row and the legend

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from scheduler_game import overview as overview_module
 from scheduler_game import packedlog
+from scheduler_game.engine.aioloop import AsyncioKernel
 from scheduler_game.engine.trace import (
     ABSENT,
     BLOCKED,
@@ -31,12 +32,14 @@ from scheduler_game.overview import Overview, StreamedTrace
 from scheduler_game.timeline import (
     GLYPHS,
     IDLE,
+    LOOP_GLYPH,
     PAST_END,
     CellState,
     StateAt,
     Timeline,
     cpu_glyph,
     fit,
+    iteration_cells,
     marks_from_segments,
     ruler,
     task_letter,
@@ -457,6 +460,87 @@ def test_an_engine_log_of_unknown_layout_gets_no_overview(monkeypatch):
     assert trace.overview is None
     with pytest.raises(RuntimeError, match="layout"):
         Overview(trace)
+
+
+# ---------------------------------------------------------------- the loop row
+
+# Under `loop: asyncio`: A and B print, cpu(1), pause, four times; S sleeps 2 and is due
+# at 5, but its timer is read as the iteration at 5 begins and S runs in the next, at 9.
+DUE = """
+    async def A():
+        for i in range(4):
+            cpu(1); await pause()
+
+    def B():
+        for i in range(4):
+            cpu(1); yield
+
+    async def S():
+        cpu(1); await sleep(2)
+"""
+
+
+def loop(marked: list[bool]) -> str:
+    return "".join(LOOP_GLYPH if m else " " for m in marked)
+
+
+def test_the_loop_row_marks_each_cell_where_an_iteration_began():
+    _, rec = run_tasks(DUE, "A", "B", "S", machine=AsyncioKernel)
+    tl = Timeline.from_trace(rec)
+    assert list(tl.iterations) == [0, 3, 5, 7, 10]
+    assert cpu(tl.cpu_row(0, 1, 12)) == "abcabababcab"
+    assert loop(tl.loop_row(0, 1, 12)) == "^  ^ ^ ^  ^ "
+    assert loop(tl.loop_row(0, 2, 6)) == "^^^^ ^"  # [0,2) [2,4) [4,6) [6,8) [8,10) [10,12)
+    assert loop(tl.loop_row(0, 5, 3)) == "^^^"
+    assert loop(tl.loop_row(4, 1, 4)) == " ^ ^"  # a window from tick 4
+    assert loop(tl.loop_row(0, 1, 15)) == "^  ^ ^ ^  ^    "  # past the end: nothing
+
+
+def test_the_games_loop_has_no_iterations_and_no_loop_row():
+    _, rec = run_tasks(DUE, "A", "B", "S")
+    tl = Timeline.from_trace(rec)
+    assert not tl.iterations
+    assert loop(tl.loop_row(0, 1, 12)) == " " * 12
+    assert not Timeline.from_segments([], end=5).iterations
+
+
+def test_iterations_that_share_a_tick_or_a_cell_mark_it_once():
+    # an iteration that runs only callbacks takes no time: the next begins at its tick
+    assert loop(iteration_cells([0, 0, 0, 4, 4, 9], 10, 0, 1, 10)) == "^   ^    ^"
+    assert loop(iteration_cells([0, 1, 2, 3, 4, 9], 10, 0, 5, 2)) == "^^"
+    assert loop(iteration_cells([3, 10, 11], 10, 0, 1, 12)) == "   ^" + " " * 8  # end: 10
+    assert loop(iteration_cells([], 10, 0, 1, 3)) == "   "
+    with pytest.raises(ValueError):
+        iteration_cells([0], 10, 0, 0, 3)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(0, 60), max_size=40).map(sorted),
+    st.integers(0, 70),  # end
+    st.integers(0, 30),  # start
+    st.integers(1, 9),  # ticks per cell
+    st.integers(0, 20),  # cells
+)
+def test_the_loop_row_matches_a_tick_by_tick_reading(iterations, end, start, per, cells):
+    expected = [
+        any(start + c * per <= t < min(start + (c + 1) * per, end) for t in iterations)
+        for c in range(cells)
+    ]
+    assert iteration_cells(array("q", iterations), end, start, per, cells) == expected
+
+
+def test_a_streamed_trace_carries_its_iterations_to_its_overview():
+    _, rec = run_tasks(DUE, "A", "B", "S", machine=AsyncioKernel)
+    received, cursor = StreamedTrace(), TraceCursor()
+    while (batch := rec.batch_since(cursor)) is not None:
+        received.absorb(batch)
+    received.finish(rec.end, rec.outcome)
+    assert received.overview is not None
+    assert list(received.iterations) == list(rec.iterations)
+    view, direct = received.overview.ending_at(rec.end), Timeline.from_trace(rec)
+    for start, per, cells in [(0, 1, 15), (0, 2, 6), (3, 3, 4)]:
+        assert view.loop_row(start, per, cells) == direct.loop_row(start, per, cells)
 
 
 # ---------------------------------------------------------------- the wall

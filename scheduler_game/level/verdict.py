@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 
 class _Data(BaseModel):
@@ -98,9 +98,19 @@ class VariantVerdict(_Data):
     asked: list[dict[str, Any]] | None = None
     timeline: list[TaskTimeline] = Field(default_factory=list)
     idle: list[tuple[int, int]] = Field(default_factory=list)
+    # `loop: asyncio`: the tick at which each iteration of the event loop began, in order
+    # (several may share a tick). None under the game's loop: then not in the JSON at all.
+    iterations: list[int] | None = None
     # The run's trace, when the sandbox streamed it (an engine TraceRecorder, decoded as
     # it arrived): what the report and the screen draw. Never part of the JSON.
     trace: Any = Field(default=None, exclude=True)
+
+    @model_serializer(mode="wrap")
+    def _no_loop_no_iterations(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data = handler(self)
+        if self.iterations is None:  # a level of the game's loop: its JSON as it always was
+            data.pop("iterations", None)
+        return data
 
 
 class LosingOrder(_Data):

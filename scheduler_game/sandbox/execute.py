@@ -138,6 +138,13 @@ class Stream(Protocol):
     def end(self) -> None: ...
 
 
+def asyncio_loop(spec: dict[str, Any]) -> bool:
+    """Whether the spec runs on asyncio's loop (`loop: asyncio`), not the game's. A
+    preemptive comparison (the screen's F3, `check --policy preemptive`) runs on the
+    game's loop, preempted: asyncio's cannot be."""
+    return spec["settings"].get("loop") == "asyncio" and spec.get("policy") != "preemptive"
+
+
 def run_once(
     spec: dict[str, Any],
     codes: list[CodeType],
@@ -151,8 +158,8 @@ def run_once(
     settings = spec["settings"]
     # The screen asks where each task is (`where`): a trace that keeps it, at a cost.
     recorder = LineRecorder() if spec.get("where") else TraceRecorder()
-    preemptive = spec.get("policy") == "preemptive"  # a comparison: the game's loop, preempted
-    machine = AsyncioKernel if settings.get("loop") == "asyncio" and not preemptive else Kernel
+    preemptive = spec.get("policy") == "preemptive"
+    machine = AsyncioKernel if asyncio_loop(spec) else Kernel
     kernel = machine(
         max_ticks=settings["max_ticks"],
         starve_after=settings["starve_after"],
@@ -291,6 +298,11 @@ def variant_verdict(
         if keep_timeline
         else [],
         "idle": [list(span) for span in recorder.idle_spans] if keep_timeline else [],
+        # asyncio's loop: where each iteration began (a streamed run's went with its
+        # trace: the parent fills them in); None on the game's loop, which has none.
+        "iterations": (recorder.iterations.tolist() if not streamed else [])
+        if asyncio_loop(spec)
+        else None,
     }
 
 

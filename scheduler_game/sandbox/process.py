@@ -96,6 +96,8 @@ class Job:
         if trace is not None:
             trace.finish(int(variant["ticks"]), variant.get("outcome"))
             variant["output"] = self.outputs.pop(seed, [])
+            if variant.get("iterations") is not None:  # asyncio's loop: they came streamed
+                variant["iterations"] = trace.iterations.tolist()
             variant["trace"] = trace
         self.variants.append(variant)
 

@@ -301,5 +301,8 @@ class _Watcher:
         self.last = now
         marks = [array("q", m) for m in trace.marks]
         end = max((m[-1] >> 3 for m in marks if m), default=0)
-        timeline = Timeline(list(trace.names), list(trace.limits), marks, end=end)
+        iterations = array("q", trace.iterations)  # asyncio's loop: where each began
+        timeline = Timeline(
+            list(trace.names), list(trace.limits), marks, end=end, iterations=iterations
+        )
         self.on_live(LiveRun(seed, timeline, list(out)))

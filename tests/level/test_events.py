@@ -110,3 +110,45 @@ def _upto(recorder: TraceRecorder, size: int) -> TraceRecorder:
     view.log_details = {k: v for k, v in recorder.log_details.items() if k < size}
     view.idle_spans = recorder.idle_spans
     return view
+
+
+DUE = ROOT / "tests" / "ui" / "levels" / "due-but-waiting.yaml"
+
+
+def _json(*args: str, home: Path) -> dict:
+    env = {**os.environ, "SCHEDULER_GAME_HOME": str(home)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "scheduler_game", "check", *args, "--json"],
+        capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+    return json.loads(proc.stdout)
+
+
+def test_an_asyncio_level_tells_where_each_loop_iteration_began(tmp_path):
+    """`loop: asyncio`: the variant's `iterations` in --json (streamed or not), and an
+    `iteration` line in --events before the slices of that iteration."""
+    (variant,) = _json(str(DUE), home=tmp_path)["variants"]
+    assert variant["iterations"] == [0, 3, 5, 7, 10]
+    (streamed,) = _json(str(DUE), "--svg", str(tmp_path / "due.svg"), home=tmp_path)["variants"]
+    assert streamed["iterations"] == [0, 3, 5, 7, 10]
+    code, lines = events(str(DUE), home=tmp_path)
+    assert code == 0
+    told = [(line["type"], line.get("tick", line.get("start"))) for line in lines
+            if line["type"] in ("iteration", "slice")]  # fmt: skip
+    assert told == [
+        ("iteration", 0), ("slice", 0), ("slice", 1), ("slice", 2),
+        ("iteration", 3), ("slice", 3), ("slice", 4),
+        ("iteration", 5), ("slice", 5), ("slice", 6),
+        ("iteration", 7), ("slice", 7), ("slice", 8), ("slice", 9),
+        ("iteration", 10), ("slice", 10), ("slice", 11),
+    ]  # fmt: skip
+    assert lines[1] == {"type": "iteration", "seed": 0, "tick": 0}
+    assert {k: v for k, v in lines[-1].items() if k != "type"} == _json(str(DUE), home=tmp_path)
+
+
+def test_a_level_of_the_games_loop_tells_no_iterations(tmp_path):
+    (variant,) = _json("the-hog", home=tmp_path)["variants"]
+    assert "iterations" not in variant
+    _, lines = events("the-hog", home=tmp_path)
+    assert not [line for line in lines if line["type"] == "iteration"]
+    assert "iterations" not in lines[-1]["variants"][0]

@@ -325,6 +325,7 @@ async def test_help_shows_keys_and_the_task_api(store):
         text = app.screen.query_one("Markdown").source
         assert "| **ctrl+r** | run your code" in text
         assert "await pause()" in text  # the task API reference
+        assert "the loop row under it marks `^`" in " ".join(text.split())  # asyncio's loop
         await pilot.press("escape")
         assert isinstance(app.screen, LevelScreen)
 
@@ -474,6 +475,32 @@ async def test_a_slice_that_follows_its_own_is_marked(store):
         row = view.render_line(3).text  # the ruler, the CPU, the display, the scanner
         cells = row[view.label_width :]
         assert cells[13:16] == "#▌#"
+
+
+async def test_an_asyncio_level_shows_where_each_loop_iteration_began(store):
+    """`loop: asyncio`: under the CPU row, `^` where each iteration of the event loop
+    began. S is due at 5 but runs at 9: its timer is read as the iteration at 5 begins,
+    and S runs in the next one, at 7, behind A and B."""
+    app = app_for(store, TEST_UI_LEVELS / "due-but-waiting.yaml")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        await run_level(pilot, screen)
+        await pilot.press("escape", "ctrl+t")
+        view = screen.query_one("#timeline", TimelineView)
+        await pilot.pause()
+        width = view.label_width
+        rows = [view.render_line(y).text for y in range(6)]
+        drawn = [(row[:width].strip(), row[width:].rstrip()) for row in rows]
+        assert drawn[1:] == [
+            ("CPU", "abcabababcab"),
+            ("loop", "^  ^ ^ ^  ^"),
+            ("a A", "#--#-#-#--#"),
+            ("b B", "-#--#-#-#--#"),
+            ("c S", "--#..----#"),
+        ]
+        view.set_reveal(6)  # replaying: the iterations still to come are not shown yet
+        await pilot.pause()
+        assert view.render_line(2).text[width:].rstrip() == "^  ^ ^······"
 
 
 async def test_a_solution_file_for_two_editable_tasks_fills_both_tabs(store):

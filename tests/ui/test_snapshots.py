@@ -18,12 +18,13 @@ from scheduler_game.ui.widgets.taskcode import TaskCode
 ROOT = Path(__file__).resolve().parents[2]
 HOG = ROOT / "levels" / "01-cooperative" / "the-hog.yaml"
 TEST_LEVELS = ROOT / "tests" / "level" / "levels"
+DUE = ROOT / "tests" / "ui" / "levels" / "due-but-waiting.yaml"  # loop: asyncio
 SIZES = [(80, 24), (120, 40)]
 
 
-def make_app(tmp_path: Path, level: bool = True) -> YieldApp:
+def make_app(tmp_path: Path, level: bool = True, open_level: Path = HOG) -> YieldApp:
     """The game on the-hog and the test levels only: the pack grows, these stay put."""
-    loaded = load_level(HOG) if level else None
+    loaded = load_level(open_level) if level else None
     folder = tmp_path / "levels"
     folder.mkdir()
     (folder / "the-hog.yaml").write_text(HOG.read_text())
@@ -91,3 +92,16 @@ def test_verdict_of_a_win(snap_compare, tmp_path, size):
         assert pilot.app.screen.score is not None, "the snapshot of a win must be a win"
 
     assert snap_compare(make_app(tmp_path), terminal_size=size, run_before=win)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_level_after_a_run_on_asyncios_loop(snap_compare, tmp_path, size):
+    """`loop: asyncio`: the loop row, under the CPU, marks where each iteration began."""
+
+    async def look(pilot):
+        await _run(pilot)
+        await pilot.press("escape", "ctrl+t")
+        await pilot.pause()
+
+    app = make_app(tmp_path, open_level=DUE)
+    assert snap_compare(app, terminal_size=size, run_before=look)

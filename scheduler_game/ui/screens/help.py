@@ -62,6 +62,9 @@ tab shows the line of code it is at.
 Glyphs: `#` running, `-` ready, `!` starving (ready for longer than it may wait),
 `=` blocked, `.` sleeping, blank done; `▌` where a task gave the CPU up and got it
 straight back (a new slice, at one tick a cell). The CPU row shows who held the CPU (`_` idle).
+On a level with `loop: asyncio`, the loop row under it marks `^` where each iteration of the
+event loop began. asyncio reads its timers only as an iteration begins, and a sleeper whose
+timer is read there runs in the iteration after: a sleeper that is due still waits.
 """
 
 

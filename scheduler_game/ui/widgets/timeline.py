@@ -6,9 +6,10 @@ uses), and keeps the strips it drew in a cache until the window, the zoom, the c
 or the run changes. A run of 500 tasks and a million ticks scrolls and zooms as fast as
 a small one: a row costs a binary search and the marks inside the window.
 
-Rows: the tick ruler, the CPU (the letter of the task that held it, `_` idle), then one
-row per task. The task names stay put on the left while the cells scroll. Every state
-has a glyph as well as a colour, so it reads in a monochrome terminal too.
+Rows: the tick ruler, the CPU (the letter of the task that held it, `_` idle), under
+`loop: asyncio` the loop (`^` where an iteration of the event loop began), then one row
+per task. The task names stay put on the left while the cells scroll. Every state has a
+glyph as well as a colour, so it reads in a monochrome terminal too.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from textual.strip import Strip
 from scheduler_game.timeline import (
     GLYPHS,
     IDLE,
+    LOOP_GLYPH,
     PAST_END,
     CellState,
     Timeline,
@@ -40,7 +42,7 @@ from scheduler_game.timeline import (
 )
 
 _LABEL_MAX = 16
-_FIXED_ROWS = 2  # the ruler and the CPU
+_FIXED_ROWS = 2  # the ruler and the CPU (and the loop, under asyncio's loop)
 _WHOLE_CPU_ROW = 4096  # cells: up to this, the CPU row is worked out for the whole run
 JOIN_GLYPH = "▌"  # a slice that starts right where the same task's last one ended
 BIG_RUN = 50_000  # marks: a run this big has its rows worked out off the screen's thread
@@ -64,6 +66,7 @@ class TimelineView(ScrollView, can_focus=True):
         "timeline--label",
         "timeline--ruler",
         "timeline--cpu",
+        "timeline--loop",
         "timeline--idle",
         "timeline--running",
         "timeline--ready",
@@ -88,6 +91,7 @@ class TimelineView(ScrollView, can_focus=True):
     TimelineView > .timeline--ruler { color: $text-muted; }
     TimelineView > .timeline--cpu { color: $text; text-style: bold; }
     TimelineView > .timeline--idle { color: $text-disabled; }
+    TimelineView > .timeline--loop { color: $text; text-style: bold; }
     TimelineView > .timeline--running { color: $success; text-style: bold; }
     TimelineView > .timeline--ready { color: $warning; }
     TimelineView > .timeline--starving { color: $error; text-style: bold reverse; }
@@ -143,6 +147,7 @@ class TimelineView(ScrollView, can_focus=True):
         self._generation = 0
         self._label_for: Timeline | None = None
         self._label_w = 6
+        self._fixed = _FIXED_ROWS  # the rows that stay put as the tasks scroll
 
     # -- what to draw
 
@@ -210,7 +215,8 @@ class TimelineView(ScrollView, can_focus=True):
         self._pending.clear()
         self._big = self.timeline is not None and sum(map(len, self.timeline.marks)) > BIG_RUN
         cells = -(-max(self.end, 1) // self.per)
-        rows = _FIXED_ROWS + (len(self.timeline) if self.timeline is not None else 0)
+        self._fixed = _FIXED_ROWS + bool(self.timeline is not None and self.timeline.iterations)
+        rows = self._fixed + (len(self.timeline) if self.timeline is not None else 0)
         self.virtual_size = Size(self.label_width + cells + 1, rows)
         self.refresh()
 
@@ -270,7 +276,7 @@ class TimelineView(ScrollView, can_focus=True):
         label_w = self.label_width
         cells = max(0, width - label_w)
         first_cell = self.scroll_offset.x
-        row = y if y < _FIXED_ROWS else y + self.scroll_offset.y
+        row = y if y < self._fixed else y + self.scroll_offset.y
         key = (self._generation, row, first_cell, cells, self.per, self.cursor, width)
         strip = self._cache.get(key)
         if strip is None:
@@ -300,7 +306,16 @@ class TimelineView(ScrollView, can_focus=True):
             label = "CPU".ljust(label_w)
             segments = [Segment(label, label_style), *self._cpu_segments(start, cells, base)]
             return Strip(segments)
-        task = row - _FIXED_ROWS
+        if row < self._fixed:  # the loop row
+            marked = self._revealed(timeline).loop_row(start, self.per, cells)
+            drawn = [(LOOP_GLYPH if begins else " ", "loop") for begins in marked]
+            return Strip(
+                [
+                    Segment("loop".ljust(label_w), label_style),
+                    *self._cells(drawn, start, cells, base),
+                ]
+            )
+        task = row - self._fixed
         if task >= len(timeline):
             return Strip.blank(0)
         name = timeline.names[task]
@@ -451,21 +466,29 @@ class TimelineView(ScrollView, can_focus=True):
         who = self._cpu_cells(shown, start, cells)
         if who is None:  # being worked out
             return [Segment("·" * cells, base + self._style("unrevealed"))]
+        drawn = [
+            (" ", "unrevealed") if w == PAST_END else (cpu_glyph(w), "idle" if w == IDLE else "cpu")
+            for w in who[:cells]
+        ]
+        return self._cells(drawn, start, cells, base)
+
+    def _cells(
+        self, drawn: list[tuple[str, str]], start: int, cells: int, base: Style
+    ) -> list[Segment]:
+        """A fixed row's cells: each a glyph and the name of its style, as far as the run
+        is revealed (and drawn), then `·` for what is still to come; the cursor's cell lit."""
         cursor_cell = self._cursor_cell(start, cells)
-        cursor_style = self._style("cursor")
-        held, idle, unrevealed = self._style("cpu"), self._style("idle"), self._style("unrevealed")
+        styles: dict[str, Style] = {}
         out = []
         for i in range(cells):
-            if i < len(who) and start + i * self.per < max(self.reveal, 1):
-                w = who[i]
-                glyph = cpu_glyph(w)
-                style = idle if w == IDLE else held
-                if w == PAST_END:
-                    glyph, style = " ", unrevealed
+            if i < len(drawn) and start + i * self.per < max(self.reveal, 1):
+                glyph, name = drawn[i]
             else:
-                glyph = "·" if start + i * self.per < self.end else " "
-                style = unrevealed
+                glyph, name = ("·" if start + i * self.per < self.end else " "), "unrevealed"
+            if name not in styles:
+                styles[name] = base + self._style(name)
+            style = styles[name]
             if i == cursor_cell:
-                style = style + cursor_style
-            out.append(Segment(glyph, base + style))
+                style = style + self._style("cursor")
+            out.append(Segment(glyph, style))
         return list(Segment.simplify(out))
