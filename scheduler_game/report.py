@@ -97,7 +97,7 @@ def draw_timeline(variant: VariantVerdict, max_width: int) -> list[Text]:
             more = len(model) - MAX_ROWS
             lines.append(Text(f"  ... and {more} more tasks (--json has them all)", style="dim"))
             break
-        row = Text(f"{task_letter(i)} {names[i][: label_w - 2]}".ljust(label_w) + " |")
+        row = Text(f"{task_letter(i)} {names[i][: label_w - 2]}".ljust(label_w) + "  |")
         for cell in model.row(i, 0, per, width):
             row.append(GLYPHS[cell], style=STYLES[cell])
         lines.append(row)

@@ -115,9 +115,9 @@ def test_an_asyncio_level_draws_where_each_loop_iteration_began():
         "     t 0         10",
         "cpu   |abcabababcab",
         "loop  |^  ^ ^ ^  ^ ",
-        "a A  |#--#-#-#--# ",
-        "b B  |-#--#-#-#--#",
-        "c S  |--#..----#  ",
+        "a A   |#--#-#-#--# ",
+        "b B   |-#--#-#-#--#",
+        "c S   |--#..----#  ",
         "  # running  - ready  ! starving  = blocked  . sleeping  _ idle  ^ iteration",
         "  1 column = 1 tick; the cpu row shows who held the CPU",
         "  the loop row: where each loop iteration began; only then are due timers read",
@@ -131,8 +131,8 @@ def test_a_level_of_the_games_loop_draws_no_loop_row():
     assert lines[3:9] == [
         "            t 0         30        60        90        120",
         "cpu          |bbbbbbbbbbbbbbbbbbbbbbbbbbbaa_a_aa_a_aa_a_aa_a",
-        "a heartbeat |#--!!!!!!!!!!!!!!!!!!!!!!!!##.#.##.#.##.#.##.#",
-        "b cruncher  |###########################                   ",
+        "a heartbeat  |#--!!!!!!!!!!!!!!!!!!!!!!!!##.#.##.#.##.#.##.#",
+        "b cruncher   |###########################                   ",
         "  # running  - ready  ! starving  = blocked  . sleeping  _ idle",
         "  1 column = 3 ticks; the cpu row shows who held the CPU",
     ]
