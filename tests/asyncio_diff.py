@@ -384,5 +384,12 @@ def compare(program: Program, min_slice: bool = True) -> tuple[list[Line], list[
 
 
 def compare_exact(program: Program) -> tuple[list[Line], list[Line]]:
-    """`loop: asyncio` against asyncio: these must be equal."""
-    return run_engine(program, loop="asyncio"), run_asyncio(program, inner=True)
+    """`loop: asyncio` against asyncio: these must be equal. What is printed from
+    MAX_TICKS on is left out: the engine stops the clock there, in the middle of a
+    slice, where the harness's loop looks at its clock only as an iteration begins."""
+
+    def before_the_end(lines: list[Line]) -> list[Line]:
+        return [line for line in lines if line[0] == "end" or line[0] < MAX_TICKS]
+
+    engine = run_engine(program, loop="asyncio")
+    return before_the_end(engine), before_the_end(run_asyncio(program, inner=True))
