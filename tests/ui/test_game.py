@@ -317,6 +317,27 @@ async def test_what_if_it_were_preemptive(store):
         assert not compare.display
 
 
+async def test_the_preemptive_comparison_of_an_asyncio_level_says_it_runs_on_the_games_loop(
+    store,
+):
+    app = app_for(store, TEST_UI_LEVELS / "due-but-waiting.yaml")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        assert screen.sub_title.endswith("asyncio's own loop")
+        await pilot.press("f3")
+        await until(pilot, lambda: isinstance(app.screen, VerdictScreen))
+        await pilot.press("escape")
+        await until(pilot, lambda: screen.compare_run is None)
+        label = str(screen.query_one("#compare-label", Static).render())
+        assert label.startswith(
+            "If it were preemptive (a switch every 5 ticks, on the game's loop):"
+        )
+        compare = screen.query_one("#compare", TimelineView)
+        assert len(compare.timeline.iterations) == 0  # no loop iterations: the game's loop
+        main = screen.query_one("#timeline", TimelineView)
+        assert list(main.timeline.iterations) == [0, 3, 5, 7, 10]
+
+
 async def test_help_shows_keys_and_the_task_api(store):
     app = app_for(store, HOG)
     async with app.run_test(size=(100, 30)) as pilot:

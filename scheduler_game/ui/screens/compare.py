@@ -74,9 +74,11 @@ class Comparing:
         failed = [g.goal for g in variant.goals if not g.passed]
         held = "every goal held" if not failed else "failed: " + ", ".join(failed)
         quantum = self.level.settings.quantum
+        # asyncio's loop cannot be preempted: the comparison runs on the game's loop
+        where = ", on the game's loop" if self.level.settings.loop == "asyncio" else ""
         label.update(
-            f"If it were preemptive (a switch every {quantum} ticks): {variant.ticks} ticks, "
-            f"{visible(held)}"
+            f"If it were preemptive (a switch every {quantum} ticks{where}): "
+            f"{variant.ticks} ticks, {visible(held)}"
         )
         compare = self.query_one("#compare", TimelineView)
         compare.show(Timeline.from_variant(variant))
