@@ -32,10 +32,13 @@ class Future:
     """asyncio.Future: a result to come. `_on` says what a task awaiting it waits on, in
     the game's words: ("sleep", None, wake tick), or a `WaitOn` of a shared object."""
 
-    __slots__ = ("_callbacks", "_exc", "_kernel", "_on", "_result", "_state")
+    __slots__ = ("_blocking", "_callbacks", "_exc", "_kernel", "_on", "_result", "_state")
 
     def __init__(self, kernel: AsyncioKernel, on: Any = None) -> None:
         self._kernel = kernel
+        # asyncio's `_asyncio_future_blocking`: set by `__iter__` as it yields, taken by
+        # the loop. A future yielded any other way is refused, as asyncio refuses it.
+        self._blocking = False
         self._on = on
         self._state = _PENDING
         self._result: Any = None
@@ -86,6 +89,7 @@ class Future:
     def __iter__(self) -> Generator[Any, Any, Any]:
         """Future.__await__: give up the CPU until done (the loop wakes the task)."""
         if self._state == _PENDING:
+            self._blocking = True
             yield self
         if self._state == _PENDING:
             raise RuntimeError("await wasn't used with future")
@@ -208,13 +212,29 @@ def task_outcome(task: Task) -> Any:
         return task.result
     if task.state == CANCELLED:
         raise Cancelled(f"{task.name} was cancelled")
-    raise task.exc_object  # type: ignore[misc]
+    if task.exc_object is None:  # a join's op resumed by hand, before the task ended
+        raise RuntimeError(f"{task.name} has not ended: await join() to wait for it")
+    raise task.exc_object
+
+
+class TaskWait:
+    """What `await task` yields to the loop: the task, out of task code's reach (task
+    code that iterates a `join()` by hand holds this, and can do nothing with it)."""
+
+    __slots__ = ("_blocking", "_task")
+
+    def __init__(self, task: Task) -> None:
+        self._task = task
+        self._blocking = True  # as a future's: taken by the loop, once
+
+    def __repr__(self) -> str:
+        return f"<join {self._task.name}>"
 
 
 def join_op(target: Task) -> Generator[Any, Any, Any]:
     """`await task`: a task is a future; the loop wakes its awaiters when it ends."""
     if target.state not in DONE:
-        yield target
+        yield TaskWait(target)
     return task_outcome(target)
 
 

@@ -41,7 +41,14 @@ from itertools import islice
 from typing import Any
 
 from scheduler_game.engine import traps
-from scheduler_game.engine.aiofuture import AsyncOp, Future, Handle, JoinOp, bare_yield
+from scheduler_game.engine.aiofuture import (
+    AsyncOp,
+    Future,
+    Handle,
+    JoinOp,
+    TaskWait,
+    bare_yield,
+)
 from scheduler_game.engine.errors import Cancelled
 from scheduler_game.engine.kernel import Kernel
 from scheduler_game.engine.lines import innermost_line
@@ -56,6 +63,7 @@ from scheduler_game.engine.task import (
     RUNNING,
     SLEEPING,
     Task,
+    TaskConfig,
     TaskHandle,
 )
 from scheduler_game.engine.trace import LAST_TICK
@@ -65,13 +73,14 @@ from scheduler_game.engine.traps import PAUSE_TRAP
 class AsyncioKernel(Kernel):
     """The machine under `loop: asyncio`. Built and used as `Kernel` is."""
 
-    __slots__ = ("iterations", "scheduled", "timers_cancelled")
+    __slots__ = ("iterations", "live", "scheduled", "timers_cancelled")
 
     def __init__(self, **settings: Any) -> None:
         if settings.get("quantum") is not None:
             raise ValueError("the asyncio loop is cooperative: it has no preemptive policy")
         super().__init__(**settings)
         self.iterations = 0  # loop iterations begun
+        self.live = 0  # tasks made and not ended: the loop stops when none is left
         # asyncio's own timer heap (`_scheduled`), not `self.timers`: see Handle
         self.scheduled: list[Handle] = []
         self.timers_cancelled = 0
@@ -100,6 +109,11 @@ class AsyncioKernel(Kernel):
         if task.state == NEW:
             self._make_ready(task, at)
 
+    def _new_task(self, fn: Any, args: tuple[Any, ...], name: str, coro: Any = None) -> Task:
+        task = super()._new_task(fn, args, name, coro)
+        self.live += 1
+        return task
+
     def _ensure_task(self, aw: Any) -> Task:
         """tasks.ensure_future, for `wait_for`: the task a join waits on, or a new task
         that runs the awaitable (named after the task that made it)."""
@@ -114,8 +128,16 @@ class AsyncioKernel(Kernel):
             coro = aw
         else:
             raise TypeError(f"wait_for() takes a trap or a coroutine, not {type(aw).__name__}")
-        owner = self.current.name if self.current is not None else "setup"
-        task = self._new_task(_work, (), f"{owner}/wait_for", coro)
+        caller = self.current
+        if caller is None:
+            raise RuntimeError("wait_for() can only run inside a task, not before the clock starts")
+        # The work is its caller's: named after it, held to its caller's limit on waits (a
+        # task cannot hide a wait in a `wait_for`), and not counted against `max_tasks`.
+        owner = caller.owner or caller
+        self.configs[_work.__name__] = TaskConfig(f"{caller.name}/wait_for", caller.max_wait)
+        self.max_tasks += 1
+        task = self._new_task(_work, (), "wait_for", coro)
+        task.owner = owner
         self._make_ready(task, self.now())
         return task
 
@@ -128,7 +150,7 @@ class AsyncioKernel(Kernel):
         max_ticks = self.max_ticks
         fifo = type(self.policy) is Fifo
         iteration_begun = self._on.loop_iteration
-        while self.halted is None and self.asked is None:
+        while self.halted is None and self.asked is None and self.live:
             self._drop_cancelled_timers()
             if not ready:
                 if not heap:
@@ -224,6 +246,9 @@ class AsyncioKernel(Kernel):
         self.current = None
         if task.state is READY:
             self.ready.append(task)
+        elif task.state is SLEEPING and task.waiting_on[2] < end:  # type: ignore[index]
+            # a sleep begun early (its op iterated by hand, then cpu): already due
+            task.waiting_on = ("sleep", None, end)
         for hook in self._on.slice_ended:
             hook(task, start, end)
 
@@ -245,17 +270,23 @@ class AsyncioKernel(Kernel):
             if result is None or result is PAUSE_TRAP:
                 task.state = READY
                 return
-            if kind is Future:
-                result._callbacks.append(task)
-                self._block(task, result, result._on)
-                return
-            if kind is Task:  # `await task` (join_op)
-                if result is task:  # asyncio throws this in at its next step
+            if kind is Future or kind is TaskWait:
+                if not result._blocking:  # not yielded by its own await
+                    task.exc = RuntimeError(
+                        f"yield was used instead of await (or yield from) with {result!r}"
+                    )
+                    task.state = READY
+                    return
+                result._blocking = False
+                if kind is Future:
+                    self._block(task, result, result._on, result._add_done_callback)
+                    return
+                target = result._task  # `await task` (join_op)
+                if target is task:  # asyncio throws this in at its next step
                     task.exc = RuntimeError("a task cannot join itself: it would wait forever")
                     task.state = READY
                     return
-                result.callbacks.append(task)
-                self._block(task, result, result.joined_on)
+                self._block(task, target, target.joined_on, self._add_task_callback_of(target))
                 return
             if kind is AsyncOp or kind is JoinOp:  # a generator task's `yield q.get()`
                 task.stack.append(task.coro)
@@ -272,12 +303,19 @@ class AsyncioKernel(Kernel):
             task.state = READY
             return
 
-    def _block(self, task: Task, fut: Any, on: Any) -> None:
+    def _block(self, task: Task, fut: Any, on: Any, add_callback: Any) -> None:
+        """The task awaits `fut` (a future or a task): its wake-up is the future's done
+        callback (scheduled at once if it is done already), and a cancel kept for it
+        cancels the future."""
         task.fut_waiter = fut
         task.state = SLEEPING if type(on) is tuple else BLOCKED  # ("sleep", None, wake)
         task.waiting_on = on
+        add_callback(task)
         if task.must_cancel and self._cancel_future(fut):
             task.must_cancel = False
+
+    def _add_task_callback_of(self, target: Task) -> Any:
+        return lambda callback: self._add_task_callback(target, callback)
 
     # ------------------------------------------------------------------ callbacks
 
@@ -341,6 +379,7 @@ class AsyncioKernel(Kernel):
         task.must_cancel = False
         task.fut_waiter = None
         callbacks, task.callbacks = task.callbacks, []
+        self.live -= 1
         super()._exit(task, state, err, result)
         for callback in callbacks:
             self._call_soon_callback(callback, task)

@@ -185,11 +185,14 @@ class _Acquirable(SyncObject):
         raise NotImplementedError
 
     def _took(self) -> None:
-        if self._kernel.current is not None:
-            self._holding.append(self._kernel.current)
+        current = self._kernel.current
+        if current is not None:  # a `wait_for`'s work takes it for the task that waits
+            self._holding.append(current.owner or current)
 
     def _gave_back(self) -> None:
         current = self._kernel.current
+        if current is not None:
+            current = current.owner or current
         if current in self._holding:
             self._holding.remove(current)
         elif self._holding:

@@ -143,7 +143,8 @@ class TaskCalls:
         """Start a `wait_for` time limit for the running task."""
         if type(ticks) is not int or ticks < 0:
             raise ValueError(f"wait_for() takes a whole number of ticks >= 0, not {ticks!r}")
-        assert self.current is not None, "wait_for outside a task"
+        if self.current is None:
+            raise RuntimeError("wait_for() can only run inside a task, not before the clock starts")
         deadline = Deadline(self.current, ticks)
         deadline.entry = self.timers.add(self.clock + self.burned + ticks, deadline)
         return deadline

@@ -24,7 +24,7 @@ from scheduler_game.engine.results import (
     Wait,
     task_error,
 )
-from scheduler_game.engine.task import BLOCKED, CRASHED, DONE, RUNNING
+from scheduler_game.engine.task import BLOCKED, CRASHED, DONE, RUNNING, SLEEPING
 
 if TYPE_CHECKING:
     from scheduler_game.engine.kernel import Kernel
@@ -62,7 +62,8 @@ class RunEnd:
             outcome = OUTCOME_TIMEOUT
         else:
             outcome = OUTCOME_DEADLOCK
-            waits = [self._describe_wait(t) for t in unfinished if t.state == BLOCKED]
+            # (a sleeper left with no timer: `loop: asyncio`, a sleep's op iterated by hand)
+            waits = [self._describe_wait(t) for t in unfinished if t.state in (BLOCKED, SLEEPING)]
         kept = len(self.output), len(self.notes)
         self._close_all(unfinished)
         if outcome == OUTCOME_PICK:  # not an end, a pause: what closing said never happened
@@ -116,6 +117,8 @@ class RunEnd:
         verb, obj, _arg = task.waiting_on  # type: ignore[misc]
         if verb == "join":
             return Wait(task.name, f"join {obj.name}", None)
+        if verb == "sleep":
+            return Wait(task.name, "a sleep whose timer is gone", None)
         label = obj._label()
         if verb == "get":
             return Wait(task.name, f"get from {label}", None)

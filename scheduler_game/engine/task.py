@@ -66,6 +66,7 @@ class Task:
         "max_wait",
         "must_cancel",
         "name",
+        "owner",
         "preempted",
         "result",
         "stack",
@@ -97,6 +98,7 @@ class Task:
         self.fut_waiter: Any = None
         self.must_cancel = False
         self.callbacks: list[Any] = []
+        self.owner: Task | None = None  # the task whose `wait_for` made this one
         self.preempted = False  # stopped inside cpu() by the quantum
         self.handle = TaskHandle(self)
         self.result: Any = None

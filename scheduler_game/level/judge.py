@@ -114,8 +114,17 @@ def _finish_by(value: int, result: RunResult, trace: TraceRecorder | None) -> tu
     return False, f"finished at tick {result.ticks}, {result.ticks - value} ticks too late"
 
 
-def _instances(result: RunResult, name: str) -> list[TaskFigures]:
-    return [t for t in result.tasks if t.name == name or t.name.rsplit("-", 1)[0] == name]
+def _instances(result: RunResult, name: str, work: bool = False) -> list[TaskFigures]:
+    """The task `name` and its spawned copies (`name-2`); with `work`, also the tasks
+    `wait_for` made for them under `loop: asyncio` (`name/wait_for`), whose waits are
+    theirs: a task cannot hide a wait inside a `wait_for`."""
+
+    def base(task: str) -> str:
+        return task.split("/", 1)[0] if work else task
+
+    return [
+        t for t in result.tasks if base(t.name) == name or base(t.name).rsplit("-", 1)[0] == name
+    ]
 
 
 def _wait_detail(t: TaskFigures, trace: TraceRecorder | None) -> str:
@@ -135,7 +144,7 @@ def _max_wait(
     if result.outcome == "hung":  # nobody else would ever run again: every wait is endless
         return False, _outcome_note(result)
     limit = value["ticks"]
-    instances = _instances(result, value["task"])
+    instances = _instances(result, value["task"], work=True)
     if not instances:
         return False, f"{value['task']} never ran"
     worst = max(instances, key=lambda t: t.longest_wait)

@@ -246,3 +246,117 @@ def test_the_line_recorder_finds_the_players_line_through_asyncio_code():
 def test_the_preemptive_policy_is_refused():
     with pytest.raises(ValueError, match="no preemptive policy"):
         AsyncioKernel(quantum=5)
+
+
+# -- what a player who tries to cheat meets (each was an attack that once worked) ----------
+
+
+def test_a_join_iterated_by_hand_gives_task_code_nothing_of_the_engine():
+    code = """
+    async def victim():
+        cpu(80)
+
+    async def a():
+        held = next(iter(join(spawn(victim))))
+        print(type(held).__name__)
+        print(held.coro)
+    """
+    result, _ = run(code, "a")
+    assert lines(result) == [(0, "a", "TaskWait")]
+    (a, victim) = result.tasks
+    assert a.state == "crashed" and "'TaskWait' object has no attribute 'coro'" in a.error.message
+    assert (victim.state, victim.cpu) == ("finished", 80)  # its own code ran, on the clock
+
+
+def test_a_future_yielded_by_hand_is_refused_as_asyncio_refuses_it():
+    code = """
+    def a():
+        it = iter(sleep(1))
+        fut = next(it)
+        yield fut  # as its own await would: taken, and the task wakes at 1
+        yield fut  # again, done: asyncio's "yield was used instead of yield from"
+    """
+    result, _ = run(code, "a")
+    (a,) = result.tasks
+    assert a.state == "crashed"
+    assert a.error.message.startswith("yield was used instead of await")
+
+
+def test_a_sleep_begun_by_hand_before_a_long_slice_is_ready_only_after_it():
+    code = """
+    async def a():
+        early = iter(sleep(1))
+        fut = next(early)     # its timer: due at 1
+        cpu(8)
+        await fut
+        print("woke")
+
+    async def b():
+        print("b")
+    """
+    result, trace = run(code, "a", "b")
+    assert spans(trace, "a", "running")[0] == (0, 8)
+    assert spans(trace, "a", "ready") == [(8, 9)]  # from the slice's end, never before
+    assert result.tasks[0].longest_wait == 1
+
+
+def test_a_stray_timer_does_not_keep_the_run_going_once_every_task_ended():
+    code = """
+    kept = []
+
+    async def a():
+        it = iter(sleep(60))
+        kept.append(it)
+        next(it)
+    """
+    result, _ = run(code, "a")
+    assert (result.outcome, result.ticks) == ("finished", 1)
+
+
+def test_a_lock_taken_in_a_wait_for_is_held_by_the_task_that_waited():
+    code = """
+    lk = Lock()
+    q = Queue()
+
+    async def a():
+        await wait_for(lk.acquire(), 5)
+        await q.get()
+
+    async def b():
+        await sleep(3)
+        await lk.acquire()
+    """
+    result, _ = run(code, "a", "b")
+    assert result.outcome == "deadlock"
+    assert [(w.task, w.held_by) for w in result.waits] == [("a", None), ("b", "a")]
+
+
+def test_wait_for_in_a_long_loop_does_not_count_against_max_tasks():
+    code = """
+    q = Queue()
+
+    async def consumer():
+        for i in range(30):
+            await wait_for(q.get(), 5)
+
+    async def producer():
+        for i in range(30):
+            await q.put(i)
+            await sleep(1)
+    """
+    result, _ = run(code, "consumer", "producer", max_tasks=5)
+    assert result.outcome == "finished"
+    assert [t.state for t in result.tasks[:2]] == ["finished", "finished"]
+    assert len(result.tasks) == 32
+
+
+def test_a_sleeper_left_without_a_timer_is_reported_in_a_deadlock():
+    code = """
+    def a():
+        fut = next(iter(sleep(1)))   # dropped at once: its timer is cancelled
+        yield sleep(3)
+        yield fut
+    """
+    result, _ = run(code, "a")
+    assert result.outcome == "deadlock"
+    assert [(w.task, w.on) for w in result.waits] == [("a", "a sleep whose timer is gone")]

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import textwrap
 
-from scheduler_game.engine import Kernel, TraceRecorder, task_api
+from scheduler_game.engine import AsyncioKernel, Kernel, TraceRecorder, task_api
 from scheduler_game.level.judge import goal_label, judge
 
 
-def run(code: str, *tasks: str, **settings: int):
+def run(code: str, *tasks: str, machine: type[Kernel] = Kernel, **settings: int):
     recorder = TraceRecorder()
-    kernel = Kernel(observers=[recorder], **settings)
+    kernel = machine(observers=[recorder], **settings)
     ns = task_api(kernel)
     exec(textwrap.dedent(code), ns)
     kernel.name_objects(ns)
@@ -57,6 +57,24 @@ def test_max_wait_fails_with_who_ran():
         "passed": False,
         "detail": "heartbeat waited 36 ticks (t=5..41) while cruncher ran",
     }
+
+
+def test_a_wait_hidden_in_a_wait_for_is_still_the_tasks_own():
+    # Under loop: asyncio the body runs in a task `wait_for` makes: its waits are the
+    # heartbeat's, and it is held to the heartbeat's limit.
+    code = (
+        HOG.replace("async def heartbeat():", "async def beats():")
+        + """
+async def heartbeat():
+    await wait_for(beats(), 1000)
+"""
+    )
+    result, trace = run(code, "heartbeat", "cruncher", machine=AsyncioKernel, starve_after=50)
+    work = next(t for t in result.tasks if t.name == "heartbeat/wait_for")
+    assert (work.max_wait, work.starved) == (6, True)
+    (v,) = judge([{"max_wait": {"task": "heartbeat", "ticks": 6}}], result, trace)
+    assert v["passed"] is False
+    assert v["detail"].startswith("heartbeat/wait_for waited ")
 
 
 def test_max_wait_holds():
