@@ -60,6 +60,10 @@ def test_the_timer_example_of_issue_13():
     # at 10: it runs at 13, after A, B and C each took one more turn.
     assert [line for line in engine if line[1] == "S"] == [(3, "S", "before"), (9, "S", "woke")]
     assert [line for line in real if line[1] == "S"] == [(3, "S", "before"), (13, "S", "woke")]
+    # loop: asyncio runs it as asyncio does
+    exact = run_engine(program, loop="asyncio")
+    assert [line for line in exact if line[1] == "S"] == [(3, "S", "before"), (13, "S", "woke")]
+    assert exact == real
     assert sorted(line[1:] for line in engine[:-1]) == sorted(line[1:] for line in real[:-1])
 
 
