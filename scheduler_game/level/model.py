@@ -103,8 +103,14 @@ class Settings(_Model):
     @model_validator(mode="after")
     def _asyncio_is_fifo(self) -> Settings:
         if self.loop == "asyncio" and self.policy != "fifo":
-            raise ValueError(
-                f"loop: asyncio runs asyncio's own FIFO loop; it cannot be policy: {self.policy}"
+            raise rules_error(
+                [
+                    (
+                        ("loop",),
+                        "loop: asyncio runs asyncio's own FIFO loop; it cannot be "
+                        f"policy: {self.policy}",
+                    )
+                ]
             )
         return self
 

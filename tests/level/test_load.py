@@ -101,6 +101,15 @@ def test_unknown_key_suggests_the_closest():
     )
 
 
+def test_the_asyncio_loop_refuses_another_policy_at_its_line():
+    text = BASE.replace("order: 1\n", "order: 1\nsettings:\n  policy: player\n  loop: asyncio\n")
+    assert one(text) == (
+        7,
+        3,
+        "loop: asyncio runs asyncio's own FIFO loop; it cannot be policy: player",
+    )
+
+
 def test_wrong_type_and_bad_value_point_at_the_value():
     text = BASE.replace("order: 1\n", "order: 1\nsettings:\n  max_ticks: ten\n")
     assert one(text) == (6, 14, "max_ticks must be a whole number, not 'ten'")
