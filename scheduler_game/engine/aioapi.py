@@ -1,17 +1,16 @@
 """The task API under `loop: asyncio`: the names whose meaning the asyncio loop changes.
 
-`task_api` (api.py) gives a `AsyncioKernel`'s tasks these in place of the default
-ones: asyncio's `sleep` and its `wait_for`, `join` as awaiting a task, and asyncio's
-Queue, Event, Lock and Semaphore (aiosync.py). The rest (`cpu`, `print`, `spawn`,
-`cancel`, `pause`, ...) is the same functions, on a kernel that runs them as asyncio
-would. Each is made anew per run, as api.py explains.
+`task_api` (api.py) gives an `AsyncioKernel`'s tasks these in place of the default
+ones: asyncio's `sleep` and its `wait_for`, and `join` as awaiting a task; it makes
+asyncio's Queue, Event, Lock and Semaphore itself (from aiosync.py). The rest (`cpu`,
+`print`, `spawn`, `cancel`, `pause`, ...) is the same functions, on a kernel that runs
+them as asyncio would. Each is made anew per run, as api.py explains.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from scheduler_game.engine import aiosync
 from scheduler_game.engine.aiofuture import AsyncOp, JoinOp, join_op, sleep_op, wait_for_op
 from scheduler_game.engine.task import TaskHandle
 from scheduler_game.engine.traps import PAUSE_TRAP, Trap
@@ -42,24 +41,8 @@ def asyncio_api(kernel: AsyncioKernel) -> dict[str, Any]:
             raise ValueError(f"wait_for() takes a whole number of ticks >= 0, not {ticks!r}")
         return AsyncOp(wait_for_op(kernel, aw, ticks), "wait_for()")
 
-    def Queue(maxsize: int = 0, name: str | None = None) -> aiosync.Queue:
-        return aiosync.Queue(kernel, maxsize, name)
-
-    def Event(name: str | None = None) -> aiosync.Event:
-        return aiosync.Event(kernel, name)
-
-    def Lock(name: str | None = None) -> aiosync.Lock:
-        return aiosync.Lock(kernel, name)
-
-    def Semaphore(value: int = 1, name: str | None = None) -> aiosync.Semaphore:
-        return aiosync.Semaphore(kernel, value, name)
-
     return {
         "sleep": sleep,
         "join": join,
         "wait_for": wait_for,
-        "Queue": Queue,
-        "Event": Event,
-        "Lock": Lock,
-        "Semaphore": Semaphore,
     }

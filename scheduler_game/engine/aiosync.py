@@ -20,44 +20,23 @@ from typing import TYPE_CHECKING, Any
 
 from scheduler_game.engine.aiofuture import AsyncOp, Future
 from scheduler_game.engine.errors import Cancelled, QueueEmpty, QueueFull
-from scheduler_game.engine.sync import SyncObject
-from scheduler_game.engine.traps import WaitOn
+from scheduler_game.engine.sync import AcquirableBase, EventBase, QueueBase, whole_number
 
 if TYPE_CHECKING:
     from scheduler_game.engine.aioloop import AsyncioKernel
     from scheduler_game.engine.task import Task
 
 
-class Queue(SyncObject):
+class Queue(QueueBase):
     """asyncio.Queue; `maxsize=0` means unbounded."""
 
-    __slots__ = ("_get_on", "_getters", "_items", "_maxsize", "_put_on", "_putters")
-    _kind = "queue"
+    __slots__ = ("_getters", "_putters")
     _kernel: AsyncioKernel
 
     def __init__(self, kernel: AsyncioKernel, maxsize: int = 0, name: str | None = None) -> None:
-        if type(maxsize) is not int or maxsize < 0:
-            raise ValueError(f"Queue(maxsize) takes a whole number >= 0, not {maxsize!r}")
-        super().__init__(kernel, name)
-        self._maxsize = maxsize
-        self._items: deque[Any] = deque()
+        super().__init__(kernel, maxsize, name)
         self._getters: deque[Future] = deque()
         self._putters: deque[Future] = deque()
-        self._get_on = WaitOn(("get", self, None))
-        self._put_on = WaitOn(("put", self, None))
-
-    @property
-    def maxsize(self) -> int:
-        return self._maxsize
-
-    def qsize(self) -> int:
-        return len(self._items)
-
-    def empty(self) -> bool:
-        return not self._items
-
-    def full(self) -> bool:
-        return 0 < self._maxsize <= len(self._items)
 
     def get(self) -> AsyncOp:
         """Take the oldest item; wait while the queue is empty."""
@@ -120,21 +99,15 @@ def _wakeup_next(waiters: deque[Future]) -> None:
             break
 
 
-class Event(SyncObject):
+class Event(EventBase):
     """asyncio.Event: a flag tasks can wait for; `set()` wakes every waiter."""
 
-    __slots__ = ("_flag", "_on", "_waiters")
-    _kind = "event"
+    __slots__ = ("_waiters",)
     _kernel: AsyncioKernel
 
     def __init__(self, kernel: AsyncioKernel, name: str | None = None) -> None:
         super().__init__(kernel, name)
-        self._flag = False
         self._waiters: deque[Future] = deque()
-        self._on = WaitOn(("wait", self, None))
-
-    def is_set(self) -> bool:
-        return self._flag
 
     def set(self) -> None:
         if not self._flag:
@@ -142,9 +115,6 @@ class Event(SyncObject):
             for fut in self._waiters:
                 if not fut._done():
                     fut._set_result(True)
-
-    def clear(self) -> None:
-        self._flag = False
 
     def wait(self) -> AsyncOp:
         """Wait until the event is set (no wait if it already is)."""
@@ -162,16 +132,15 @@ class Event(SyncObject):
             self._waiters.remove(fut)
 
 
-class _Acquirable(SyncObject):
-    """What Lock and Semaphore share: a line of waiter futures, and `async with`."""
+class _Acquirable(AcquirableBase):
+    """What Lock and Semaphore share: a line of waiter futures, and who holds it."""
 
-    __slots__ = ("_holding", "_on", "_waiters")
+    __slots__ = ("_holding", "_waiters")
     _kernel: AsyncioKernel
 
     def __init__(self, kernel: AsyncioKernel, name: str | None) -> None:
         super().__init__(kernel, name)
         self._waiters: deque[Future] = deque()
-        self._on = WaitOn(("acquire", self, None))
         self._holding: list[Task] = []  # who took it and has not given it back: reports only
 
     def acquire(self) -> AsyncOp:
@@ -179,9 +148,6 @@ class _Acquirable(SyncObject):
         return AsyncOp(self._acquire(), f"{type(self).__name__}.acquire()")
 
     def _acquire(self) -> Generator[Any, Any, bool]:
-        raise NotImplementedError
-
-    def release(self) -> None:
         raise NotImplementedError
 
     def _took(self) -> None:
@@ -200,12 +166,6 @@ class _Acquirable(SyncObject):
 
     def _holders(self) -> str | None:
         return ", ".join(t.name for t in self._holding) or None
-
-    def __aenter__(self) -> AsyncOp:
-        return self.acquire()
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        self.release()
 
 
 class Lock(_Acquirable):
@@ -262,10 +222,8 @@ class Semaphore(_Acquirable):
     _kind = "semaphore"
 
     def __init__(self, kernel: AsyncioKernel, value: int = 1, name: str | None = None) -> None:
-        if type(value) is not int or value < 0:
-            raise ValueError(f"Semaphore(value) takes a whole number >= 0, not {value!r}")
         super().__init__(kernel, name)
-        self._value = value
+        self._value = whole_number(value, "Semaphore(value)")
 
     @property
     def value(self) -> int:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import types
 from typing import Any
 
-from scheduler_game.engine import sync, traps
+from scheduler_game.engine import aiosync, sync, traps
 from scheduler_game.engine.aioapi import asyncio_api
 from scheduler_game.engine.aioloop import AsyncioKernel
 from scheduler_game.engine.errors import Cancelled, QueueEmpty, QueueFull, Timeout
@@ -79,17 +79,20 @@ def task_api(kernel: Kernel) -> dict[str, Any]:
         """Wait for a trap or a coroutine, at most `ticks` ticks, else raise Timeout."""
         return WaitFor(kernel, aw, ticks)
 
+    # The shared objects: the game's (sync.py), or asyncio's under `loop: asyncio`.
+    objects: Any = aiosync if isinstance(kernel, AsyncioKernel) else sync
+
     def Queue(maxsize: int = 0, name: str | None = None) -> sync.Queue:
-        return sync.Queue(kernel, maxsize, name)
+        return objects.Queue(kernel, maxsize, name)
 
     def Event(name: str | None = None) -> sync.Event:
-        return sync.Event(kernel, name)
+        return objects.Event(kernel, name)
 
     def Lock(name: str | None = None) -> sync.Lock:
-        return sync.Lock(kernel, name)
+        return objects.Lock(kernel, name)
 
     def Semaphore(value: int = 1, name: str | None = None) -> sync.Semaphore:
-        return sync.Semaphore(kernel, value, name)
+        return objects.Semaphore(kernel, value, name)
 
     api = {
         "cpu": cpu,

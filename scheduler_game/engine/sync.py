@@ -61,21 +61,25 @@ class SyncObject:
         return f"<{self._label()}>"
 
 
-class Queue(SyncObject):
-    """A FIFO queue; `maxsize=0` means unbounded."""
+def whole_number(value: Any, what: str) -> int:
+    """`value`, if it is a whole number >= 0; else the ValueError task code is told."""
+    if type(value) is not int or value < 0:
+        raise ValueError(f"{what} takes a whole number >= 0, not {value!r}")
+    return value
 
-    __slots__ = ("_get_trap", "_getters", "_items", "_maxsize", "_put_on", "_putters")
+
+class QueueBase(SyncObject):
+    """What a queue is under either loop (this one's and asyncio's, aiosync.py): its
+    items, its size, and what a getter or a putter that must wait waits on."""
+
+    __slots__ = ("_get_on", "_items", "_maxsize", "_put_on")
     _kind = "queue"
 
-    def __init__(self, kernel: Kernel, maxsize: int = 0, name: str | None = None) -> None:
-        if type(maxsize) is not int or maxsize < 0:
-            raise ValueError(f"Queue(maxsize) takes a whole number >= 0, not {maxsize!r}")
+    def __init__(self, kernel: Any, maxsize: int = 0, name: str | None = None) -> None:
+        self._maxsize = whole_number(maxsize, "Queue(maxsize)")
         super().__init__(kernel, name)
-        self._maxsize = maxsize
         self._items: deque[Any] = deque()
-        self._getters: OrderedDict[Task, None] = OrderedDict()
-        self._putters: OrderedDict[Task, Any] = OrderedDict()  # putter -> its item
-        self._get_trap = Trap(GET, self, None, WaitOn(("get", self, None)))
+        self._get_on = WaitOn(("get", self, None))
         self._put_on = WaitOn(("put", self, None))
 
     @property
@@ -90,6 +94,18 @@ class Queue(SyncObject):
 
     def full(self) -> bool:
         return 0 < self._maxsize <= len(self._items)
+
+
+class Queue(QueueBase):
+    """A FIFO queue; `maxsize=0` means unbounded."""
+
+    __slots__ = ("_get_trap", "_getters", "_putters")
+
+    def __init__(self, kernel: Kernel, maxsize: int = 0, name: str | None = None) -> None:
+        super().__init__(kernel, maxsize, name)
+        self._getters: OrderedDict[Task, None] = OrderedDict()
+        self._putters: OrderedDict[Task, Any] = OrderedDict()  # putter -> its item
+        self._get_trap = Trap(GET, self, None, self._get_on)
 
     def get(self) -> Trap:
         """Take the oldest item; wait while the queue is empty."""
@@ -173,20 +189,34 @@ class Queue(SyncObject):
         return None
 
 
-class Event(SyncObject):
-    """A flag tasks can wait for; `set()` wakes every waiter."""
+class EventBase(SyncObject):
+    """What an event is under either loop: a flag, and what a task waiting for it
+    waits on."""
 
-    __slots__ = ("_flag", "_wait_trap", "_waiters")
+    __slots__ = ("_flag", "_on")
     _kind = "event"
 
-    def __init__(self, kernel: Kernel, name: str | None = None) -> None:
+    def __init__(self, kernel: Any, name: str | None = None) -> None:
         super().__init__(kernel, name)
         self._flag = False
-        self._waiters: dict[Task, None] = {}  # all of them are woken at once: no front to take
-        self._wait_trap = Trap(WAIT, self, None, WaitOn(("wait", self, None)))
+        self._on = WaitOn(("wait", self, None))
 
     def is_set(self) -> bool:
         return self._flag
+
+    def clear(self) -> None:
+        self._flag = False
+
+
+class Event(EventBase):
+    """A flag tasks can wait for; `set()` wakes every waiter."""
+
+    __slots__ = ("_wait_trap", "_waiters")
+
+    def __init__(self, kernel: Kernel, name: str | None = None) -> None:
+        super().__init__(kernel, name)
+        self._waiters: dict[Task, None] = {}  # all of them are woken at once: no front to take
+        self._wait_trap = Trap(WAIT, self, None, self._on)
 
     def set(self) -> None:
         if self._flag:
@@ -198,9 +228,6 @@ class Event(SyncObject):
         for task in waiters:
             task.value = True
             make_ready(task, now)
-
-    def clear(self) -> None:
-        self._flag = False
 
     def wait(self) -> Trap:
         """Wait until the event is set (no wait if it already is)."""
@@ -217,22 +244,42 @@ class Event(SyncObject):
         self._waiters.pop(task, None)
 
 
-class _Acquirable(SyncObject):
-    """What Lock and Semaphore share: FIFO waiters, `acquire()` and `async with`."""
+class AcquirableBase(SyncObject):
+    """What a lock and a semaphore are under either loop: what a task waiting to take
+    one waits on, and `async with`."""
+
+    __slots__ = ("_on",)
+
+    def __init__(self, kernel: Any, name: str | None) -> None:
+        super().__init__(kernel, name)
+        self._on = WaitOn(("acquire", self, None))
+
+    def acquire(self) -> Any:
+        raise NotImplementedError
+
+    def release(self) -> None:
+        raise NotImplementedError
+
+    def __aenter__(self) -> Any:
+        return self.acquire()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.release()
+
+
+class _Acquirable(AcquirableBase):
+    """What Lock and Semaphore share: FIFO waiters, handed the freed place at once."""
 
     __slots__ = ("_acquire_trap", "_waiters")
 
     def __init__(self, kernel: Kernel, name: str | None) -> None:
         super().__init__(kernel, name)
         self._waiters: OrderedDict[Task, None] = OrderedDict()
-        self._acquire_trap = Trap(ACQUIRE, self, None, WaitOn(("acquire", self, None)))
+        self._acquire_trap = Trap(ACQUIRE, self, None, self._on)
 
     def acquire(self) -> Trap:
         """Take it; wait while it is not free."""
         return self._acquire_trap
-
-    def release(self) -> None:
-        raise NotImplementedError
 
     def _pass_on(self) -> None:
         """Hand the freed place to the first waiter, at once, or keep it free."""
@@ -252,12 +299,6 @@ class _Acquirable(SyncObject):
 
     def _forget(self, task: Task) -> None:
         self._waiters.pop(task, None)
-
-    def __aenter__(self) -> Trap:
-        return self._acquire_trap
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        self.release()
 
 
 class Lock(_Acquirable):
@@ -312,10 +353,8 @@ class Semaphore(_Acquirable):
     _kind = "semaphore"
 
     def __init__(self, kernel: Kernel, value: int = 1, name: str | None = None) -> None:
-        if type(value) is not int or value < 0:
-            raise ValueError(f"Semaphore(value) takes a whole number >= 0, not {value!r}")
         super().__init__(kernel, name)
-        self._value = value
+        self._value = whole_number(value, "Semaphore(value)")
         self._holds: OrderedDict[int, Task] = OrderedDict()  # hold -> holder, oldest first
         self._held: dict[Task, list[int]] = {}  # holder -> its holds, oldest first
         self._next_hold = 0
