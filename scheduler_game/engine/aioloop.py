@@ -109,8 +109,15 @@ class AsyncioKernel(Kernel):
         if task.state == NEW:
             self._make_ready(task, at)
 
-    def _new_task(self, fn: Any, args: tuple[Any, ...], name: str, coro: Any = None) -> Task:
-        task = super()._new_task(fn, args, name, coro)
+    def _new_task(
+        self,
+        fn: Any,
+        args: tuple[Any, ...],
+        name: str,
+        coro: Any = None,
+        config: TaskConfig | None = None,
+    ) -> Task:
+        task = super()._new_task(fn, args, name, coro, config)
         self.live += 1
         return task
 
@@ -134,9 +141,9 @@ class AsyncioKernel(Kernel):
         # The work is its caller's: named after it, held to its caller's limit on waits (a
         # task cannot hide a wait in a `wait_for`), and not counted against `max_tasks`.
         owner = caller.owner or caller
-        self.configs[_work.__name__] = TaskConfig(f"{caller.name}/wait_for", caller.max_wait)
+        config = TaskConfig(f"{caller.name}/wait_for", caller.max_wait)
         self.max_tasks += 1
-        task = self._new_task(_work, (), "wait_for", coro)
+        task = self._new_task(_work, (), config.name, coro, config)
         task.owner = owner
         self._make_ready(task, self.now())
         return task
@@ -279,14 +286,14 @@ class AsyncioKernel(Kernel):
                     return
                 result._blocking = False
                 if kind is Future:
-                    self._block(task, result, result._on, result._add_done_callback)
+                    self._block(task, result, result._on)
                     return
                 target = result._task  # `await task` (join_op)
                 if target is task:  # asyncio throws this in at its next step
                     task.exc = RuntimeError("a task cannot join itself: it would wait forever")
                     task.state = READY
                     return
-                self._block(task, target, target.joined_on, self._add_task_callback_of(target))
+                self._block(task, target, target.joined_on)
                 return
             if kind is AsyncOp or kind is JoinOp:  # a generator task's `yield q.get()`
                 task.stack.append(task.coro)
@@ -303,19 +310,19 @@ class AsyncioKernel(Kernel):
             task.state = READY
             return
 
-    def _block(self, task: Task, fut: Any, on: Any, add_callback: Any) -> None:
+    def _block(self, task: Task, fut: Any, on: Any) -> None:
         """The task awaits `fut` (a future or a task): its wake-up is the future's done
         callback (scheduled at once if it is done already), and a cancel kept for it
         cancels the future."""
         task.fut_waiter = fut
         task.state = SLEEPING if type(on) is tuple else BLOCKED  # ("sleep", None, wake)
         task.waiting_on = on
-        add_callback(task)
+        if type(fut) is Task:
+            self._add_task_callback(fut, task)
+        else:
+            fut._add_done_callback(task)
         if task.must_cancel and self._cancel_future(fut):
             task.must_cancel = False
-
-    def _add_task_callback_of(self, target: Task) -> Any:
-        return lambda callback: self._add_task_callback(target, callback)
 
     # ------------------------------------------------------------------ callbacks
 

@@ -180,22 +180,23 @@ class Kernel(TaskCalls, Preemption, RunEnd):
         return task.handle
 
     def _new_task(
-        self, fn: Callable[..., Any], args: tuple[Any, ...], name: str, coro: Any = None
-    ) -> Task:
+        self, fn: Callable[..., Any], args: tuple[Any, ...], name: str, coro: Any = None,
+        config: TaskConfig | None = None,
+    ) -> Task:  # fmt: skip
         if not callable(fn):
             raise TypeError(f"a task must be a function, not {type(fn).__name__}")
         if len(self.tasks) >= self.max_tasks:
             raise RuntimeError(f"too many tasks: a level may have {self.max_tasks} at most")
         if inspect.isasyncgenfunction(fn):
             raise TypeError(f"{name}() is an async generator (async def with yield): not a task")
-        config = self.configs.get(getattr(fn, "__name__", ""))
+        config = config or self.configs.get(getattr(fn, "__name__", ""))
         if config is not None:
             name = config.name
         count = self.names.get(name, 0) + 1
         self.names[name] = count
         if count > 1:
             name = f"{name}-{count}"
-        coro = coroutine_of(fn, args) if coro is None else coro  # made already: wait_for's work
+        coro = coroutine_of(fn, args) if coro is None else coro  # made already (wait_for's)
         max_wait = config.max_wait if config is not None else None
         task = Task(
             len(self.tasks), name, coro, self.starve_after if max_wait is None else max_wait
