@@ -73,13 +73,12 @@ from scheduler_game.engine.traps import PAUSE_TRAP
 class AsyncioKernel(Kernel):
     """The machine under `loop: asyncio`. Built and used as `Kernel` is."""
 
-    __slots__ = ("iterations", "live", "scheduled", "timers_cancelled")
+    __slots__ = ("live", "scheduled", "timers_cancelled")
 
     def __init__(self, **settings: Any) -> None:
         if settings.get("quantum") is not None:
             raise ValueError("the asyncio loop is cooperative: it has no preemptive policy")
         super().__init__(**settings)
-        self.iterations = 0  # loop iterations begun
         self.live = 0  # tasks made and not ended: the loop stops when none is left
         # asyncio's own timer heap (`_scheduled`), not `self.timers`: see Handle
         self.scheduled: list[Handle] = []
@@ -174,7 +173,6 @@ class AsyncioKernel(Kernel):
                 handle = heappop(heap)
                 handle._scheduled = False
                 ready.append(handle)
-            self.iterations += 1
             for hook in iteration_begun:
                 hook(now)
             todo = len(ready)  # what is ready now; what it schedules waits for the next
