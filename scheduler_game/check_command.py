@@ -159,6 +159,20 @@ def _event_printer() -> Any:
             for tick in ticks[first:last]
         ]
 
+    def slice_events(seed: Any, slices: list[Any], final: bool = False) -> list[Any]:
+        """Each slice as its line, keyed to sort before the output of its tick; the
+        final one (the slice the machine stopped in) says nothing of what it waits on."""
+        return [
+            ((s.start, 0),
+             {"type": "slice", "seed": seed, "task": s.task, "start": s.start, "end": s.end,
+              "state": s.state, "detail": None if final else s.detail})
+            for s in slices
+        ]  # fmt: skip
+
+    def emit_in_order(events: list[Any]) -> None:
+        for _, line in sorted(events, key=lambda pair: pair[0]):
+            _emit(line)
+
     def listen(message: dict[str, Any], trace: Any) -> None:
         event = message["event"]
         seed = message.get("seed")
@@ -169,35 +183,24 @@ def _event_printer() -> Any:
         elif event == "trace":
             key = (message["job"], seed)
             slices, read_from[key] = trace.slices_since(read_from.get(key, 0))
-            events = [
-                ((s.start, 0),
-                 {"type": "slice", "seed": seed, "task": s.task, "start": s.start,
-                  "end": s.end, "state": s.state, "detail": s.detail})
-                for s in slices
-            ] + [
+            events = slice_events(seed, slices) + [
                 ((tick, 1),
                  {"type": "output", "seed": seed, "tick": tick, "task": task, "text": text})
                 for tick, task, text in message["output"]
             ]  # fmt: skip
             if slices:
                 events += iterations(key, seed, trace, slices[-1].end)  # up to the last slice
-            for _, line in sorted(events, key=lambda pair: pair[0]):  # in time order
-                _emit(line)
+            emit_in_order(events)
         elif event == "variant":
             variant = message["variant"]
             trace = variant.get("trace")
             if trace is not None:  # the slice the machine stopped in, if any
                 key = (message["job"], variant["seed"])
                 slices, _ = trace.slices_since(read_from.get(key, 0), final=True)
-                told_now = iterations(key, variant["seed"], trace, None)
-                for _, line in sorted(
-                    [((s.start, 0),
-                      {"type": "slice", "seed": variant["seed"], "task": s.task,
-                       "start": s.start, "end": s.end, "state": s.state, "detail": None})
-                     for s in slices] + told_now,
-                    key=lambda pair: pair[0],
-                ):  # fmt: skip
-                    _emit(line)
+                seed = variant["seed"]
+                emit_in_order(
+                    slice_events(seed, slices, final=True) + iterations(key, seed, trace, None)
+                )
             if variant.get("asked") is not None:  # stopped to ask who runs next
                 _emit(
                     {"type": "pick", "variant": variant["seed"], "tick": variant["ticks"],
