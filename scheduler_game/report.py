@@ -83,12 +83,17 @@ def draw_timeline(variant: VariantVerdict, max_width: int) -> list[Text]:
     scale = "1 column = 1 tick" if per == 1 else f"1 column = {per} ticks"
     axis = ruler(0, per, width, spill=8)
     lines.append(Text(" " * (label_w + 1) + "t " + axis, style="dim"))
-    row = Text("cpu".ljust(label_w) + "  |", style="dim")
+
+    def row_of(label: str, style: str = "") -> Text:
+        """A row's label and bar: every row's cells begin in the ruler's first column."""
+        return Text(label.ljust(label_w) + "  |", style=style)
+
+    row = row_of("cpu", "dim")
     for who in model.cpu_row(0, per, width):
         row.append(cpu_glyph(who), style=CPU_STYLES.get(who, "bold"))
     lines.append(row)
     if loop:
-        row = Text("loop".ljust(label_w) + "  |", style="dim")
+        row = row_of("loop", "dim")
         for begins in model.loop_row(0, per, width):
             row.append(LOOP_GLYPH if begins else " ", style=LOOP_STYLE)
         lines.append(row)
@@ -97,7 +102,7 @@ def draw_timeline(variant: VariantVerdict, max_width: int) -> list[Text]:
             more = len(model) - MAX_ROWS
             lines.append(Text(f"  ... and {more} more tasks (--json has them all)", style="dim"))
             break
-        row = Text(f"{task_letter(i)} {names[i][: label_w - 2]}".ljust(label_w) + "  |")
+        row = row_of(f"{task_letter(i)} {names[i][: label_w - 2]}")
         for cell in model.row(i, 0, per, width):
             row.append(GLYPHS[cell], style=STYLES[cell])
         lines.append(row)
